@@ -1,0 +1,171 @@
+"""Thin auth endpoints: validate input, call a service, render output."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+
+from accounts import services
+from accounts.api import serializers as s
+from accounts.models import User, normalize_email
+from accounts.throttles import (
+    LoginEmailThrottle,
+    LoginIPThrottle,
+    PasswordResetEmailThrottle,
+    PasswordResetIPThrottle,
+    RegisterIPThrottle,
+)
+from core.auth import request_user
+from core.errors import ApplicationError
+from core.schema import error_response
+
+NO_CONTENT = OpenApiResponse(description="Done; no body.")
+
+
+class PublicAPIView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+
+class RegisterView(PublicAPIView):
+    throttle_classes = [RegisterIPThrottle]
+
+    @extend_schema(
+        operation_id="auth_register",
+        tags=["auth"],
+        request=s.RegisterInputSerializer,
+        responses={201: s.RegisterOutputSerializer, 409: error_response(409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data)
+        body = {"user": s.UserSerializer(user).data, **services.user_tokens(user=user)}
+        return Response(s.RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicAPIView):
+    throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
+
+    @extend_schema(
+        operation_id="auth_login",
+        tags=["auth"],
+        request=s.LoginInputSerializer,
+        responses={200: s.TokenPairSerializer, 401: error_response(401)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            email=normalize_email(data.validated_data["email"]),
+            password=data.validated_data["password"],
+        )
+        if not isinstance(user, User):
+            raise ApplicationError(
+                "Email or password is not correct.", code="invalid_credentials", status_code=401
+            )
+        return Response(s.TokenPairSerializer(services.user_tokens(user=user)).data)
+
+
+class RefreshView(PublicAPIView):
+    @extend_schema(
+        operation_id="auth_refresh",
+        tags=["auth"],
+        request=s.RefreshInputSerializer,
+        responses={200: s.TokenPairSerializer, 401: error_response(401)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rotation = TokenRefreshSerializer(data=data.validated_data)
+        try:
+            rotation.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(s.TokenPairSerializer(rotation.validated_data).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(
+        operation_id="auth_logout",
+        tags=["auth"],
+        request=s.RefreshInputSerializer,
+        responses={204: NO_CONTENT},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.user_logout(user=request_user(request), refresh=data.validated_data["refresh"])
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(operation_id="auth_me", tags=["auth"], responses={200: s.UserSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(s.UserSerializer(request_user(request)).data)
+
+    @extend_schema(
+        operation_id="auth_me_update",
+        tags=["auth"],
+        request=s.MeUpdateInputSerializer,
+        responses={200: s.UserSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        data = s.MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request_user(request), **data.validated_data)
+        return Response(s.UserSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(
+        operation_id="auth_password_change",
+        tags=["auth"],
+        request=s.PasswordChangeInputSerializer,
+        responses={204: NO_CONTENT},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_change_password(user=request_user(request), **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicAPIView):
+    throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
+
+    @extend_schema(
+        operation_id="auth_password_reset",
+        tags=["auth"],
+        request=s.PasswordResetInputSerializer,
+        responses={
+            202: OpenApiResponse(description="Accepted; a mail is sent if the account exists.")
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicAPIView):
+    @extend_schema(
+        operation_id="auth_password_reset_confirm",
+        tags=["auth"],
+        request=s.PasswordResetConfirmInputSerializer,
+        responses={204: NO_CONTENT},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,54 @@
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.services import user_tokens
+from tests.openapi import validate_response
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class SchemaCheckedClient(APIClient):
+    """An API client that checks every response against the generated OpenAPI document."""
+
+    def request(self, **kwargs: Any) -> Any:
+        response = super().request(**kwargs)
+        body = response.json() if response.content and _is_json(response) else None
+        validate_response(kwargs["PATH_INFO"], kwargs["REQUEST_METHOD"], response.status_code, body)
+        return response
+
+
+def _is_json(response: Any) -> bool:
+    return str(response.get("Content-Type", "")).startswith("application/json")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    cache.clear()  # throttle counters live in the cache
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api() -> SchemaCheckedClient:
+    return SchemaCheckedClient()
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return User.objects.create_user("fan@example.com", PASSWORD, display_name="Fan")
+
+
+@pytest.fixture
+def tokens(user: User) -> dict[str, str]:
+    return user_tokens(user=user)
+
+
+@pytest.fixture
+def auth_api(api: SchemaCheckedClient, tokens: dict[str, str]) -> SchemaCheckedClient:
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    return api
