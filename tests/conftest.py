@@ -9,6 +9,8 @@ from accounts.models import User
 from accounts.services import user_tokens
 from tests.openapi import validate_response
 
+pytest_plugins = ["tests.chain_fixtures"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -1,0 +1,190 @@
+"""Fixtures for the Brownie contract suite (runs on anvil; never collected by the Django tests)."""
+
+import brownie
+import pytest
+from brownie import (
+    BatchFulfiller,
+    PackHolder,
+    TrackPacks,
+    VRFCoordinatorV2_5Mock,
+    accounts,
+    web3,
+)
+from eth_utils import keccak
+
+KEY_HASH = "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"
+BASE_URI = "http://localhost:8000/metadata/{id}.json"
+PACK_ID_OFFSET = 2**128
+PRICE = 10**16  # 0.01 ether
+SUPPLY = 100
+BATCH_ID = 7
+# song id -> tier (0 common, 1 rare, 2 legendary) and the batch's weight for it
+CATALOG = {1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 2}
+WEIGHTS = {1: 50, 2: 50, 3: 50, 4: 15, 5: 15, 6: 5}
+ROYALTY_BPS = 500
+
+
+def selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()
+
+
+class Reverts:
+    """`with reverts("OrderRefAlreadyUsed(bytes32)"):` — asserts a custom error (by selector)
+    or a plain reason string."""
+
+    def __init__(self, expected: str):
+        self.expected = expected
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        assert exc_type is not None, f"expected revert {self.expected!r}, but the call succeeded"
+        if not issubclass(exc_type, brownie.exceptions.VirtualMachineError):
+            return False
+        text = " ".join(str(x) for x in (exc.revert_msg, getattr(exc, "revert_type", ""), exc))
+        wanted = selector(self.expected) if "(" in self.expected else self.expected
+        name = self.expected.split("(")[0]
+        assert wanted in text or name in text, f"expected {self.expected!r} ({wanted}), got: {text}"
+        return True
+
+
+@pytest.fixture(scope="session")
+def reverts():
+    return Reverts
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation):
+    """Every test starts from the module's deployment snapshot."""
+
+
+@pytest.fixture(scope="module")
+def admin():
+    return accounts[0]
+
+
+@pytest.fixture(scope="module")
+def minter():
+    return accounts[1]
+
+
+@pytest.fixture(scope="module")
+def operator():
+    return accounts[2]
+
+
+@pytest.fixture(scope="module")
+def buyer():
+    return accounts[3]
+
+
+@pytest.fixture(scope="module")
+def custodial():
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def stranger():
+    return accounts[5]
+
+
+@pytest.fixture(scope="module")
+def treasury():
+    return accounts[6]
+
+
+@pytest.fixture(scope="module")
+def royalty_receiver():
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def coordinator(admin):
+    # base fee 0.1 LINK, gas price 1 gwei, 0.004 ETH per LINK (the mock's usual parameters)
+    return VRFCoordinatorV2_5Mock.deploy(10**17, 10**9, 4 * 10**15, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def sub_id(coordinator, admin):
+    tx = coordinator.createSubscription({"from": admin})
+    sid = tx.events["SubscriptionCreated"]["subId"]
+    coordinator.fundSubscription(sid, 10**27, {"from": admin})  # a billion LINK: never runs dry
+    return sid
+
+
+@pytest.fixture(scope="module")
+def tp(coordinator, sub_id, admin, minter, operator, royalty_receiver):
+    contract = TrackPacks.deploy(
+        coordinator, KEY_HASH, sub_id, admin, BASE_URI, royalty_receiver, ROYALTY_BPS, {"from": admin}
+    )
+    coordinator.addConsumer(sub_id, contract, {"from": admin})
+    contract.grantRole(contract.MINTER_ROLE(), minter, {"from": admin})
+    contract.grantRole(contract.OPERATOR_ROLE(), operator, {"from": admin})
+    return contract
+
+
+@pytest.fixture(scope="module")
+def batch(tp, admin):
+    """Registers the demo catalog and creates batch BATCH_ID (open sale)."""
+    tp.registerSongs(list(CATALOG), list(CATALOG.values()), {"from": admin})
+    tp.createBatch(BATCH_ID, PRICE, SUPPLY, True, list(WEIGHTS), list(WEIGHTS.values()), {"from": admin})
+    return BATCH_ID
+
+
+@pytest.fixture(scope="module")
+def holder_contract(admin):
+    return PackHolder.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def fulfiller(admin):
+    return BatchFulfiller.deploy({"from": admin})
+
+
+_ref_counter = [0]
+
+
+@pytest.fixture
+def new_ref():
+    """Fresh, unique order references."""
+
+    def make() -> str:
+        _ref_counter[0] += 1
+        return "0x" + keccak(text=f"order-{_ref_counter[0]}").hex()
+
+    return make
+
+
+def draw_songs(word: int, song_ids, weights):
+    """Python mirror of TrackPacks' draw: r_i = keccak256(abi.encode(word, i)) mod total,
+    first running weight sum > r_i."""
+    total = sum(weights)
+    out = []
+    for i in range(5):
+        r = int.from_bytes(keccak(word.to_bytes(32, "big") + i.to_bytes(32, "big")), "big") % total
+        running = 0
+        for song, w in zip(song_ids, weights):
+            running += w
+            if running > r:
+                out.append(song)
+                break
+    return out
+
+
+def request_id_of(tx) -> int:
+    return tx.events["PackOpenRequested"]["requestId"]
+
+
+def callback_gas(tx, consumer) -> int:
+    """Gas used by the consumer's rawFulfillRandomWords frame inside a mock fulfilment tx,
+    read from anvil's callTracer."""
+    trace = web3.provider.make_request("debug_traceTransaction", [tx.txid, {"tracer": "callTracer"}])
+    sel = selector("rawFulfillRandomWords(uint256,uint256[])")
+    stack = [trace["result"]]
+    while stack:
+        frame = stack.pop()
+        if frame.get("to", "").lower() == consumer.address.lower() and frame["input"].startswith(sel):
+            return int(frame["gasUsed"], 16)
+        stack.extend(frame.get("calls", []))
+    raise AssertionError("no callback frame in trace")
