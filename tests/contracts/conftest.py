@@ -172,6 +172,20 @@ def draw_songs(word: int, song_ids, weights):
     return out
 
 
+def plain(value):
+    """Brownie return values (ReturnValue, Wei, EthAddress, HexString) as plain Python values,
+    so they compare with ==."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
+
+
 def request_id_of(tx) -> int:
     return tx.events["PackOpenRequested"]["requestId"]
 
