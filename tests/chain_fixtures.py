@@ -1,1 +1,118 @@
-"""Pytest plugin: a real local chain (anvil) with the contracts deployed. Filled in by chain/."""
+"""Pytest plugin: a real local chain (anvil) with the contracts deployed.
+
+`anvil_rpc` starts one anvil per session (chain id 31337, the default test mnemonic);
+`chain` deploys the contracts once per session into a temporary record and points the
+settings at it; `chain_snapshot` reverts the chain after each test that uses it."""
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
+MNEMONIC = "test test test test test test test test test test test junk"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
+    response = requests.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=10
+    )
+    body = response.json()
+    if "error" in body:
+        raise RuntimeError(f"{method}: {body['error']}")
+    return body["result"]
+
+
+@pytest.fixture(scope="session")
+def anvil_rpc() -> Iterator[str]:
+    binary = str(ANVIL) if ANVIL.exists() else shutil.which("anvil")
+    if not binary:
+        pytest.skip("anvil is not installed (run `npm ci`)")
+    port = _free_port()
+    proc = subprocess.Popen(  # noqa: S603
+        [
+            binary,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--chain-id",
+            "31337",
+            "--mnemonic",
+            MNEMONIC,
+            "--accounts",
+            "10",
+            "--silent",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                rpc(url, "eth_chainId")
+                break
+            except (requests.RequestException, ValueError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("anvil did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def chain_deployment(
+    anvil_rpc: str, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
+) -> Iterator[dict[str, Any]]:
+    from django.test import override_settings
+
+    from chain.client import reset_clients
+    from chain.deploy import deploy_local
+
+    record = tmp_path_factory.mktemp("deployments") / "31337.json"
+    with override_settings(
+        CHAIN_RPC_URL=anvil_rpc, CHAIN_ID=31337, CHAIN_DEPLOYMENT_RECORD=record
+    ):
+        reset_clients()
+        deployment = deploy_local(record_path=record)
+        snapshot = rpc(anvil_rpc, "evm_snapshot")
+        yield {"rpc_url": anvil_rpc, "record": record, "deployment": deployment, "base": snapshot}
+    reset_clients()
+
+
+@pytest.fixture
+def chain(chain_deployment: dict[str, Any], settings: Any) -> Iterator[dict[str, Any]]:
+    """Settings pointed at the session's anvil + deployment; the chain is reverted afterwards."""
+    from chain.client import reset_clients
+
+    settings.CHAIN_RPC_URL = chain_deployment["rpc_url"]
+    settings.CHAIN_ID = 31337
+    settings.CHAIN_CONFIRMATIONS = 1
+    settings.CHAIN_DEPLOYMENT_RECORD = chain_deployment["record"]
+    reset_clients()
+    url = chain_deployment["rpc_url"]
+    snapshot = rpc(url, "evm_snapshot")
+    yield chain_deployment
+    rpc(url, "evm_setAutomine", [True])
+    rpc(url, "evm_revert", [snapshot])
+    reset_clients()
