@@ -31,6 +31,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The user's own (self-custody) wallet, proven by a SIWE signature; EIP-55 checksummed.
+    wallet_address = models.CharField(max_length=42, null=True, blank=True, unique=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -43,3 +45,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class WalletNonce(models.Model):
+    """A single-use Sign-In with Ethereum nonce, bound to one user and the message built for it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="wallet_nonces")
+    nonce = models.CharField(max_length=64, unique=True)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.nonce}"

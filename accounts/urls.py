@@ -8,6 +8,8 @@ urlpatterns = [
     path("refresh/", views.RefreshView.as_view(), name="auth-refresh"),
     path("logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("me/", views.MeView.as_view(), name="auth-me"),
+    path("wallet/nonce/", views.WalletNonceView.as_view(), name="auth-wallet-nonce"),
+    path("wallet/link/", views.WalletLinkView.as_view(), name="auth-wallet-link"),
     path("password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
     path(

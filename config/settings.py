@@ -212,3 +212,9 @@ LOGGING = {
         "django.request": {"level": "ERROR", "propagate": True},
     },
 }
+
+# Sign-In with Ethereum (EIP-4361) wallet linking: the message the server builds and checks.
+SIWE_DOMAIN = env_str("SIWE_DOMAIN", "localhost:8000")
+SIWE_URI = env_str("SIWE_URI", "http://localhost:8000")
+SIWE_NONCE_TTL_SECONDS = env_int("SIWE_NONCE_TTL_SECONDS", 300)
+CHAIN_ID = env_int("CHAIN_ID", 31337)

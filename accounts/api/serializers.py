@@ -1,15 +1,37 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
+from eth_utils.address import is_checksum_address
 from rest_framework import serializers
 
 from accounts.models import User
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
+    wallet_address = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The user's own wallet, linked by Sign-In with Ethereum (EIP-55 checksummed).",
+    )
+    custodial_wallet_address = serializers.SerializerMethodField(
+        help_text="The wallet the platform holds card-bought items in; null until it exists."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "date_joined",
+            "wallet_address",
+            "custodial_wallet_address",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
+    def get_custodial_wallet_address(self, user: User) -> str | None:
+        return None  # custodial wallets are not provisioned yet
 
 
 class RegisterInputSerializer(serializers.Serializer[Any]):
@@ -55,3 +77,42 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer[Any]):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class WalletAddressField(serializers.RegexField):
+    """A 0x-prefixed 20-byte hex address; mixed case must carry a valid EIP-55 checksum."""
+
+    default_error_messages = {
+        "invalid": "Enter a 0x-prefixed, 40-hex-digit Ethereum address.",
+        "checksum": "The address's mixed-case checksum (EIP-55) is wrong.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"^0x[0-9a-fA-F]{40}$", max_length=42, min_length=42, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = str(super().to_internal_value(data))
+        digits = value[2:]
+        mixed_case = digits != digits.lower() and digits != digits.upper()
+        if mixed_case and not is_checksum_address(value):
+            self.fail("checksum")
+        return value
+
+
+class WalletNonceInputSerializer(serializers.Serializer[Any]):
+    address = WalletAddressField(help_text="The wallet to link; the message is built for it.")
+
+
+class WalletNonceOutputSerializer(serializers.Serializer[Any]):
+    nonce = serializers.CharField(help_text="Single-use, bound to you, valid until expires_at.")
+    message = serializers.CharField(help_text="The EIP-4361 message to sign, byte for byte.")
+    expires_at = serializers.DateTimeField()
+
+
+class WalletLinkInputSerializer(serializers.Serializer[Any]):
+    message = serializers.CharField(
+        max_length=4096, trim_whitespace=False, help_text="The message from the nonce step."
+    )
+    signature = serializers.CharField(
+        max_length=200, help_text="The EIP-191 personal_sign signature, 0x-prefixed hex."
+    )

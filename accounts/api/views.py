@@ -139,6 +139,38 @@ class PasswordChangeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class WalletNonceView(APIView):
+    @extend_schema(
+        operation_id="auth_wallet_nonce",
+        tags=["auth"],
+        request=s.WalletNonceInputSerializer,
+        responses={201: s.WalletNonceOutputSerializer, 409: error_response(409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.WalletNonceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.wallet_nonce_create(
+            user=request_user(request), address=data.validated_data["address"]
+        )
+        return Response(
+            s.WalletNonceOutputSerializer(challenge).data, status=status.HTTP_201_CREATED
+        )
+
+
+class WalletLinkView(APIView):
+    @extend_schema(
+        operation_id="auth_wallet_link",
+        tags=["auth"],
+        request=s.WalletLinkInputSerializer,
+        responses={200: s.UserSerializer, 409: error_response(409), 422: error_response(422)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.WalletLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.wallet_link(user=request_user(request), **data.validated_data)
+        return Response(s.UserSerializer(user).data)
+
+
 class PasswordResetView(PublicAPIView):
     throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
 
