@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from eth_utils import event_abi_to_log_topic, to_checksum_address
+from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3 import Web3
 from web3._utils.events import get_event_data
@@ -53,7 +53,7 @@ def _normalize(abi_type: str, value: Any) -> Any:
         inner = abi_type[: abi_type.rindex("[")]
         return [_normalize(inner, item) for item in value]
     if abi_type == "address":
-        return to_checksum_address(value)
+        return Web3.to_checksum_address(value)
     if abi_type.startswith("bytes"):
         return HexBytes(value).to_0x_hex()
     if abi_type.startswith(("uint", "int")):
@@ -91,5 +91,5 @@ class EventDecoder:
         event_abi = self._by_topic.get(bytes(HexBytes(topics[0])))
         if event_abi is None:
             return None
-        data = get_event_data(self._codec, event_abi, log)  # type: ignore[arg-type]
+        data = get_event_data(self._codec, event_abi, log)
         return str(event_abi["name"]), normalize_args(event_abi, data["args"])

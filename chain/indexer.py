@@ -155,9 +155,7 @@ def indexer_process_once() -> int:
                 break
             end = min(start + max(1, _range_size()) - 1, target)
             end_block = w3.eth.get_block(end)
-            logs = w3.eth.get_logs(
-                {"address": address, "fromBlock": start, "toBlock": end}  # type: ignore[typeddict-item]
-            )
+            logs = w3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": end})
             before = ChainEvent.objects.filter(chain_id=conf.chain_id).count()
             _record_logs(conf.chain_id, list(logs))
             recorded += ChainEvent.objects.filter(chain_id=conf.chain_id).count() - before

@@ -33,7 +33,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound
@@ -248,8 +247,8 @@ def _mark_mined(tx: ChainTransaction, receipt: TxReceipt) -> None:
 def _revert_reason_for_receipt(w3: Web3, tx: ChainTransaction) -> str:
     """Replays a reverted call at its block's parent state to name the error (best effort)."""
     params: TxParams = {
-        "from": to_checksum_address(tx.sender_address),
-        "to": to_checksum_address(tx.to_address),
+        "from": Web3.to_checksum_address(tx.sender_address),
+        "to": Web3.to_checksum_address(tx.to_address),
         "data": HexBytes(tx.calldata),
         "value": Web3.to_wei(int(tx.value_wei), "wei"),
     }
@@ -304,7 +303,7 @@ def _sign(w3: Web3, tx: ChainTransaction, *, nonce: int, max_fee: int, priority:
         "type": 2,
         "chainId": tx.chain_id,
         "nonce": nonce,
-        "to": to_checksum_address(tx.to_address),
+        "to": Web3.to_checksum_address(tx.to_address),
         "data": tx.calldata,
         "value": int(tx.value_wei),
         "gas": int(tx.gas_limit or 0),
@@ -338,8 +337,8 @@ def _lock_nonce_row(chain_id: int, address: str) -> SenderNonce:
 
 def _estimate(w3: Web3, tx: ChainTransaction) -> int:
     params: TxParams = {
-        "from": to_checksum_address(tx.sender_address),
-        "to": to_checksum_address(tx.to_address),
+        "from": Web3.to_checksum_address(tx.sender_address),
+        "to": Web3.to_checksum_address(tx.to_address),
         "data": HexBytes(tx.calldata),
         "value": Web3.to_wei(int(tx.value_wei), "wei"),
     }
@@ -384,7 +383,7 @@ def _sign_pending(w3: Web3, address: str, chain_id: int) -> None:
 
         if nonce_row.next_nonce is None:
             nonce_row.next_nonce = w3.eth.get_transaction_count(
-                to_checksum_address(address), "pending"
+                Web3.to_checksum_address(address), "pending"
             )
         outstanding = mine.filter(status__in=[Status.SENT, Status.MINED]).exists()
         for tx in queued:
@@ -472,6 +471,22 @@ def _nonce_too_low(w3: Web3, tx: ChainTransaction) -> None:
         locked.save()
 
 
+def _release_nonce(failed: ChainTransaction) -> None:
+    """A transaction the node refused never used its nonce: hand it to the next call, and
+    re-sign the later calls of this sender that were signed but not broadcast yet."""
+    with transaction.atomic():
+        nonce_row = _lock_nonce_row(failed.chain_id, failed.sender_address)
+        nonce_row.next_nonce = None
+        nonce_row.save()
+        ChainTransaction.objects.filter(
+            chain_id=failed.chain_id,
+            sender_address=failed.sender_address,
+            status=Status.SENT,
+            last_broadcast_at=None,
+            nonce__gt=failed.nonce or 0,
+        ).update(status=Status.QUEUED, nonce=None, raw_tx="", tx_hash="", fee_multiplier=1)
+
+
 def _broadcast_pending(w3: Web3, address: str, chain_id: int) -> None:
     now = timezone.now()
     rows = (
@@ -492,7 +507,8 @@ def _broadcast_pending(w3: Web3, address: str, chain_id: int) -> None:
                 continue
             if kind == _Kind.FUNDS:
                 _finish(tx, status=Status.FAILED, reason=f"insufficient funds: {exc}")
-                continue
+                _release_nonce(tx)
+                return
             if kind != _Kind.KNOWN:
                 logger.warning("Broadcast of chain tx %s failed (%s): %s", tx.pk, kind, exc)
                 _backoff(tx, f"broadcast failed: {exc}")

@@ -90,9 +90,7 @@ def chain_deployment(
     from chain.deploy import deploy_local
 
     record = tmp_path_factory.mktemp("deployments") / "31337.json"
-    with override_settings(
-        CHAIN_RPC_URL=anvil_rpc, CHAIN_ID=31337, CHAIN_DEPLOYMENT_RECORD=record
-    ):
+    with override_settings(CHAIN_RPC_URL=anvil_rpc, CHAIN_ID=31337, CHAIN_DEPLOYMENT_RECORD=record):
         reset_clients()
         deployment = deploy_local(record_path=record)
         snapshot = rpc(anvil_rpc, "evm_snapshot")

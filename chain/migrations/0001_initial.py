@@ -5,150 +5,254 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChainEvent',
+            name="ChainEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.PositiveBigIntegerField()),
-                ('tx_hash', models.CharField(max_length=66)),
-                ('log_index', models.PositiveIntegerField()),
-                ('block_number', models.PositiveBigIntegerField(db_index=True)),
-                ('block_hash', models.CharField(max_length=66)),
-                ('contract_address', models.CharField(max_length=42)),
-                ('event_name', models.CharField(db_index=True, max_length=64)),
-                ('args', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain_id", models.PositiveBigIntegerField()),
+                ("tx_hash", models.CharField(max_length=66)),
+                ("log_index", models.PositiveIntegerField()),
+                ("block_number", models.PositiveBigIntegerField(db_index=True)),
+                ("block_hash", models.CharField(max_length=66)),
+                ("contract_address", models.CharField(max_length=42)),
+                ("event_name", models.CharField(db_index=True, max_length=64)),
+                ("args", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['block_number', 'log_index'],
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'tx_hash', 'log_index'), name='chain_event_unique')],
+                "ordering": ["block_number", "log_index"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chain_id", "tx_hash", "log_index"), name="chain_event_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChainTransaction',
+            name="ChainTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('chain_id', models.PositiveBigIntegerField()),
-                ('sender_role', models.CharField(max_length=16)),
-                ('sender_address', models.CharField(db_index=True, max_length=42)),
-                ('to_address', models.CharField(max_length=42)),
-                ('function', models.CharField(db_index=True, max_length=64)),
-                ('args', models.JSONField(default=list)),
-                ('calldata', models.TextField()),
-                ('value_wei', models.DecimalField(decimal_places=0, default=0, max_digits=78)),
-                ('reference', models.CharField(max_length=200, unique=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('mined', 'Mined'), ('confirmed', 'Confirmed'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('nonce', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('gas_limit', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('max_fee_per_gas', models.DecimalField(blank=True, decimal_places=0, max_digits=78, null=True)),
-                ('max_priority_fee_per_gas', models.DecimalField(blank=True, decimal_places=0, max_digits=78, null=True)),
-                ('fee_multiplier', models.PositiveIntegerField(default=1)),
-                ('raw_tx', models.TextField(blank=True)),
-                ('tx_hash', models.CharField(blank=True, db_index=True, max_length=66)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('first_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_broadcast_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('block_number', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('block_hash', models.CharField(blank=True, max_length=66)),
-                ('receipt_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('gas_used', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('effective_gas_price', models.DecimalField(blank=True, decimal_places=0, max_digits=78, null=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("chain_id", models.PositiveBigIntegerField()),
+                ("sender_role", models.CharField(max_length=16)),
+                ("sender_address", models.CharField(db_index=True, max_length=42)),
+                ("to_address", models.CharField(max_length=42)),
+                ("function", models.CharField(db_index=True, max_length=64)),
+                ("args", models.JSONField(default=list)),
+                ("calldata", models.TextField()),
+                ("value_wei", models.DecimalField(decimal_places=0, default=0, max_digits=78)),
+                ("reference", models.CharField(max_length=200, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("mined", "Mined"),
+                            ("confirmed", "Confirmed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("nonce", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("gas_limit", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "max_fee_per_gas",
+                    models.DecimalField(blank=True, decimal_places=0, max_digits=78, null=True),
+                ),
+                (
+                    "max_priority_fee_per_gas",
+                    models.DecimalField(blank=True, decimal_places=0, max_digits=78, null=True),
+                ),
+                ("fee_multiplier", models.PositiveIntegerField(default=1)),
+                ("raw_tx", models.TextField(blank=True)),
+                ("tx_hash", models.CharField(blank=True, db_index=True, max_length=66)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("first_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_broadcast_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("failure_reason", models.TextField(blank=True)),
+                ("block_number", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("block_hash", models.CharField(blank=True, max_length=66)),
+                ("receipt_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("gas_used", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "effective_gas_price",
+                    models.DecimalField(blank=True, decimal_places=0, max_digits=78, null=True),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['status', 'sender_address', 'nonce'], name='chain_chain_status_52b858_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('nonce__isnull', False), models.Q(('status', 'failed'), _negated=True)), fields=('chain_id', 'sender_address', 'nonce'), name='chain_tx_unique_sender_nonce')],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "sender_address", "nonce"],
+                        name="chain_chain_status_52b858_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("nonce__isnull", False), models.Q(("status", "failed"), _negated=True)
+                        ),
+                        fields=("chain_id", "sender_address", "nonce"),
+                        name="chain_tx_unique_sender_nonce",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChainTransactionAttempt',
+            name="ChainTransactionAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tx_hash', models.CharField(max_length=66, unique=True)),
-                ('nonce', models.PositiveBigIntegerField()),
-                ('max_fee_per_gas', models.DecimalField(decimal_places=0, max_digits=78)),
-                ('max_priority_fee_per_gas', models.DecimalField(decimal_places=0, max_digits=78)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts_log', to='chain.chaintransaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tx_hash", models.CharField(max_length=66, unique=True)),
+                ("nonce", models.PositiveBigIntegerField()),
+                ("max_fee_per_gas", models.DecimalField(decimal_places=0, max_digits=78)),
+                ("max_priority_fee_per_gas", models.DecimalField(decimal_places=0, max_digits=78)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts_log",
+                        to="chain.chaintransaction",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IndexedBlock',
+            name="IndexedBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.PositiveBigIntegerField()),
-                ('number', models.PositiveBigIntegerField()),
-                ('hash', models.CharField(max_length=66)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain_id", models.PositiveBigIntegerField()),
+                ("number", models.PositiveBigIntegerField()),
+                ("hash", models.CharField(max_length=66)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'number'), name='chain_block_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chain_id", "number"), name="chain_block_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IndexerCursor',
+            name="IndexerCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.PositiveBigIntegerField()),
-                ('address', models.CharField(max_length=42)),
-                ('last_block', models.BigIntegerField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain_id", models.PositiveBigIntegerField()),
+                ("address", models.CharField(max_length=42)),
+                ("last_block", models.BigIntegerField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'address'), name='chain_cursor_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chain_id", "address"), name="chain_cursor_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SenderNonce',
+            name="SenderNonce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.PositiveBigIntegerField()),
-                ('address', models.CharField(max_length=42)),
-                ('next_nonce', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain_id", models.PositiveBigIntegerField()),
+                ("address", models.CharField(max_length=42)),
+                ("next_nonce", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'address'), name='chain_sender_nonce_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chain_id", "address"), name="chain_sender_nonce_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TokenBalance',
+            name="TokenBalance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=42)),
-                ('token_id', models.DecimalField(decimal_places=0, max_digits=78)),
-                ('balance', models.DecimalField(decimal_places=0, default=0, max_digits=78)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=42)),
+                ("token_id", models.DecimalField(decimal_places=0, max_digits=78)),
+                ("balance", models.DecimalField(decimal_places=0, default=0, max_digits=78)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('address', 'token_id'), name='chain_balance_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("address", "token_id"), name="chain_balance_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='VrfRequest',
+            name="VrfRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_id', models.PositiveBigIntegerField()),
-                ('request_id', models.DecimalField(decimal_places=0, max_digits=78)),
-                ('consumer', models.CharField(max_length=42)),
-                ('num_words', models.PositiveIntegerField()),
-                ('block_number', models.PositiveBigIntegerField()),
-                ('fulfilled_tx_hash', models.CharField(blank=True, max_length=66)),
-                ('fulfilled_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain_id", models.PositiveBigIntegerField()),
+                ("request_id", models.DecimalField(decimal_places=0, max_digits=78)),
+                ("consumer", models.CharField(max_length=42)),
+                ("num_words", models.PositiveIntegerField()),
+                ("block_number", models.PositiveBigIntegerField()),
+                ("fulfilled_tx_hash", models.CharField(blank=True, max_length=66)),
+                ("fulfilled_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('chain_id', 'request_id'), name='chain_vrf_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chain_id", "request_id"), name="chain_vrf_unique"
+                    )
+                ],
             },
         ),
     ]
