@@ -1,5 +1,6 @@
 from django.db import models
 
+from chain.fields import Uint256Field
 from core.models import TimeStampedModel
 
 
@@ -20,7 +21,7 @@ class ChainTransaction(TimeStampedModel):
     function = models.CharField(max_length=64, db_index=True)
     args = models.JSONField(default=list)
     calldata = models.TextField()
-    value_wei = models.DecimalField(default=0, max_digits=78, decimal_places=0)
+    value_wei = Uint256Field(default=0)
     reference = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     nonce = models.PositiveBigIntegerField(null=True, blank=True)
@@ -156,7 +157,7 @@ class TokenBalance(models.Model):
     """ERC-1155 balances as of the indexed blocks (from TransferSingle/TransferBatch)."""
 
     address = models.CharField(max_length=42)
-    token_id = models.DecimalField(max_digits=78, decimal_places=0)
+    token_id = Uint256Field()
     balance = models.DecimalField(default=0, max_digits=78, decimal_places=0)
 
     class Meta:
@@ -172,7 +173,7 @@ class VrfRequest(models.Model):
     """A randomness request seen on the local mock coordinator (local fulfiller only)."""
 
     chain_id = models.PositiveBigIntegerField()
-    request_id = models.DecimalField(max_digits=78, decimal_places=0)
+    request_id = Uint256Field()
     consumer = models.CharField(max_length=42)
     num_words = models.PositiveIntegerField()
     block_number = models.PositiveBigIntegerField()

@@ -21,6 +21,9 @@ class ChainHelper:
     def contract(self) -> Any:
         return trackpacks_contract()
 
+    def account(self, index: int) -> str:
+        return str(list(self.w3.eth.accounts)[index])
+
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         return rpc(self.url, method, params)
 
