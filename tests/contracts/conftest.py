@@ -8,9 +8,9 @@ from brownie import (
     TrackPacks,
     VRFCoordinatorV2_5Mock,
     accounts,
-    web3,
 )
 from eth_utils import keccak
+from scripts.gas_report import draw_songs  # noqa: F401  (re-exported for the tests)
 
 KEY_HASH = "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"
 BASE_URI = "http://localhost:8000/metadata/{id}.json"
@@ -156,22 +156,6 @@ def new_ref():
     return make
 
 
-def draw_songs(word: int, song_ids, weights):
-    """Python mirror of TrackPacks' draw: r_i = keccak256(abi.encode(word, i)) mod total,
-    first running weight sum > r_i."""
-    total = sum(weights)
-    out = []
-    for i in range(5):
-        r = int.from_bytes(keccak(word.to_bytes(32, "big") + i.to_bytes(32, "big")), "big") % total
-        running = 0
-        for song, w in zip(song_ids, weights):
-            running += w
-            if running > r:
-                out.append(song)
-                break
-    return out
-
-
 def plain(value):
     """Brownie return values (ReturnValue, Wei, EthAddress, HexString) as plain Python values,
     so they compare with ==."""
@@ -188,17 +172,3 @@ def plain(value):
 
 def request_id_of(tx) -> int:
     return tx.events["PackOpenRequested"]["requestId"]
-
-
-def callback_gas(tx, consumer) -> int:
-    """Gas used by the consumer's rawFulfillRandomWords frame inside a mock fulfilment tx,
-    read from anvil's callTracer."""
-    trace = web3.provider.make_request("debug_traceTransaction", [tx.txid, {"tracer": "callTracer"}])
-    sel = selector("rawFulfillRandomWords(uint256,uint256[])")
-    stack = [trace["result"]]
-    while stack:
-        frame = stack.pop()
-        if frame.get("to", "").lower() == consumer.address.lower() and frame["input"].startswith(sel):
-            return int(frame["gasUsed"], 16)
-        stack.extend(frame.get("calls", []))
-    raise AssertionError("no callback frame in trace")
