@@ -27,7 +27,9 @@ from brownie import Contract, TrackPacks, VRFCoordinatorV2_5Mock, accounts, chai
 
 AMOY_CHAIN_ID = 80002
 AMOY_COORDINATOR = "0x343300b5d84D444B2ADc9116FEF1bED02BE49Cf2"
-AMOY_KEY_HASH = "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"  # 500 gwei lane
+AMOY_KEY_HASH = (
+    "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"  # 500 gwei lane
+)
 AMOY_LINK = "0x0Fd9e8d3aF1aaee056EB9e802c3A762a667b1904"
 LOCAL_KEY_HASH = AMOY_KEY_HASH  # the mock accepts any key hash
 
@@ -38,7 +40,14 @@ MOCK_GAS_PRICE = 10**9
 MOCK_WEI_PER_UNIT_LINK = 4 * 10**15
 MOCK_FUNDING = 10**27
 
-DEMO_SONGS = {1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 2}  # token id -> tier (0 common, 1 rare, 2 legendary)
+DEMO_SONGS = {
+    1: 0,
+    2: 0,
+    3: 0,
+    4: 1,
+    5: 1,
+    6: 2,
+}  # token id -> tier (0 common, 1 rare, 2 legendary)
 DEMO_WEIGHTS = {0: 60, 1: 25, 2: 5}  # weight per tier
 DEMO_BATCH = {"batchId": 1, "price": 10**16, "supply": 1000}
 
@@ -73,7 +82,9 @@ def main() -> None:
 
     mock = None
     if local:
-        mock = VRFCoordinatorV2_5Mock.deploy(MOCK_BASE_FEE, MOCK_GAS_PRICE, MOCK_WEI_PER_UNIT_LINK, tx_opts)
+        mock = VRFCoordinatorV2_5Mock.deploy(
+            MOCK_BASE_FEE, MOCK_GAS_PRICE, MOCK_WEI_PER_UNIT_LINK, tx_opts
+        )
         sub_id = mock.createSubscription(tx_opts).events["SubscriptionCreated"]["subId"]
         mock.fundSubscription(sub_id, MOCK_FUNDING, tx_opts)
         coordinator, key_hash = mock.address, LOCAL_KEY_HASH
@@ -95,10 +106,14 @@ def main() -> None:
         consumer_added = True
     else:
         try:
-            Contract.from_abi("VRFSubscription", coordinator, SUBSCRIPTION_ABI).addConsumer(sub_id, tp, tx_opts)
+            Contract.from_abi("VRFSubscription", coordinator, SUBSCRIPTION_ABI).addConsumer(
+                sub_id, tp, tx_opts
+            )
             consumer_added = True
         except Exception as exc:  # the subscription belongs to someone else
-            print(f"could not add the consumer ({exc}); add {tp.address} to subscription {sub_id} in the VRF UI")
+            print(
+                f"could not add the consumer ({exc}); add {tp.address} to subscription {sub_id} in the VRF UI"
+            )
 
     minters = _addresses("TRACKPACKS_MINTER", deployer.address)
     operators = _addresses("TRACKPACKS_OPERATOR", deployer.address)
@@ -112,14 +127,27 @@ def main() -> None:
         tp.registerSongs(list(DEMO_SONGS), list(DEMO_SONGS.values()), tx_opts)
         weights = [DEMO_WEIGHTS[tier] for tier in DEMO_SONGS.values()]
         tp.createBatch(
-            DEMO_BATCH["batchId"], DEMO_BATCH["price"], DEMO_BATCH["supply"], True, list(DEMO_SONGS), weights, tx_opts
+            DEMO_BATCH["batchId"],
+            DEMO_BATCH["price"],
+            DEMO_BATCH["supply"],
+            True,
+            list(DEMO_SONGS),
+            weights,
+            tx_opts,
         )
-        demo = {"songs": {str(k): v for k, v in DEMO_SONGS.items()}, "batch": DEMO_BATCH, "weights": weights}
+        demo = {
+            "songs": {str(k): v for k, v in DEMO_SONGS.items()},
+            "batch": DEMO_BATCH,
+            "weights": weights,
+        }
 
     admin = os.environ.get("TRACKPACKS_ADMIN", deployer.address)
     if admin.lower() != deployer.address.lower():
         tp.grantRole(tp.DEFAULT_ADMIN_ROLE(), admin, tx_opts)
         tp.renounceRole(tp.DEFAULT_ADMIN_ROLE(), deployer, tx_opts)
+        # Chainlink ConfirmedOwner (only guards setCoordinator) is two-step: the admin must
+        # call acceptOwnership() to complete the hand-over.
+        tp.transferOwnership(admin, tx_opts)
 
     key_hash_out, _, confirmations, gas_limit = tp.vrfConfig()
     record = {
