@@ -21,8 +21,8 @@ install: $(VENV)/.installed
 migrate: install
 	$(MANAGE) migrate --noinput
 
-run: migrate
-	$(MANAGE) runserver 127.0.0.1:8000
+run: install node-deps
+	$(MANAGE) devstack
 
 test-app: install
 	$(VENV)/bin/pytest

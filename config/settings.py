@@ -5,9 +5,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+
+django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] etc. subscript at run time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
@@ -117,6 +120,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 FRONTEND_URL = env_str("FRONTEND_URL", "http://localhost:5173")
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
+ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
+ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 10)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -157,6 +163,8 @@ REST_FRAMEWORK = {
         "password_reset_ip": env_str("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
         "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
         "register_ip": env_str("THROTTLE_REGISTER_IP", "30/hour"),
+        "order_create": env_str("THROTTLE_ORDER_CREATE", "30/min"),
+        "pack_open": env_str("THROTTLE_PACK_OPEN", "30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -218,3 +226,65 @@ SIWE_DOMAIN = env_str("SIWE_DOMAIN", "localhost:8000")
 SIWE_URI = env_str("SIWE_URI", "http://localhost:8000")
 SIWE_NONCE_TTL_SECONDS = env_int("SIWE_NONCE_TTL_SECONDS", 300)
 CHAIN_ID = env_int("CHAIN_ID", 31337)
+
+# --- Chain (web3) and background workers (Celery). See `.env.example` "Chain" / "Workers". ---
+LOCAL_CHAIN_ID = 31337
+CHAIN_RPC_URL = env_str("CHAIN_RPC_URL", "http://127.0.0.1:8545")
+CHAIN_RPC_TIMEOUT_SECONDS = env_int("CHAIN_RPC_TIMEOUT_SECONDS", 10)
+CHAIN_CONFIRMATIONS = env_int("CHAIN_CONFIRMATIONS", 1 if CHAIN_ID == LOCAL_CHAIN_ID else 3)
+CHAIN_DEPLOYMENT_RECORD = Path(
+    env_str("CHAIN_DEPLOYMENT_RECORD", str(DATA_DIR / "deployments" / f"{CHAIN_ID}.json"))
+)
+CHAIN_ADMIN_KEY = env_str("CHAIN_ADMIN_KEY")
+CHAIN_MINTER_KEY = env_str("CHAIN_MINTER_KEY")
+CHAIN_OPERATOR_KEY = env_str("CHAIN_OPERATOR_KEY")
+CHAIN_FULFILLER_KEY = env_str("CHAIN_FULFILLER_KEY")
+if CHAIN_ID != LOCAL_CHAIN_ID:
+    _missing_keys = [
+        name
+        for name in ("CHAIN_ADMIN_KEY", "CHAIN_MINTER_KEY", "CHAIN_OPERATOR_KEY")
+        if not env_str(name)
+    ]
+    if _missing_keys:
+        raise ImproperlyConfigured(f"{', '.join(_missing_keys)} must be set off the local chain.")
+CHAIN_TX_BUMP_AFTER_SECONDS = env_int("CHAIN_TX_BUMP_AFTER_SECONDS", 90)
+CHAIN_TX_MAX_AGE_SECONDS = env_int("CHAIN_TX_MAX_AGE_SECONDS", 3600)
+CHAIN_INDEXER_RANGE = env_int("CHAIN_INDEXER_RANGE", 500)
+METADATA_BASE_URI = env_str("METADATA_BASE_URI", "http://127.0.0.1:8000/metadata/{id}.json")
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+if not CELERY_BROKER_URL:
+    # Zero-config local run: kombu's filesystem transport, no broker server.
+    CELERY_BROKER_URL = "filesystem://"
+    _broker_dir = DATA_DIR / "celery-broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_INTERVAL_SECONDS = float(env_str("CELERY_BEAT_INTERVAL_SECONDS", "2"))
+# `expires` drops a run that could not start before the next one is due: no pile-up.
+_every = {
+    "schedule": CELERY_BEAT_INTERVAL_SECONDS,
+    "options": {"expires": CELERY_BEAT_INTERVAL_SECONDS},
+}
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "chain.tasks.heartbeat", **_every},
+    "chain-outbox": {"task": "chain.tasks.outbox_pass", **_every},
+    "chain-indexer": {"task": "chain.tasks.indexer_pass", **_every},
+}
+if CHAIN_ID == LOCAL_CHAIN_ID:
+    CELERY_BEAT_SCHEDULE["chain-vrf-fulfiller"] = {"task": "chain.tasks.fulfiller_pass", **_every}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 30)
+# Off by default in development so the API is "ok" without a worker running.
+HEALTH_WORKER_REQUIRED = env_bool("HEALTH_WORKER_REQUIRED", default=not DEBUG)

@@ -26,6 +26,9 @@ class IdempotencyKey(models.Model):
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
 
 class WorkerHeartbeat(models.Model):
     """Written by the background worker so the web process can tell it is alive."""

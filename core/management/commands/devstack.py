@@ -1,0 +1,152 @@
+"""`make run`: the whole product on one machine with zero configuration.
+
+Starts anvil (chain state persisted under DATA_DIR), deploys the contracts when that chain has
+none, migrates, seeds the demo catalog and a demo fan, then runs the web server, the Celery
+worker and beat (which drives the outbox, the indexer and the local VRF fulfiller). Ctrl-C
+stops everything; the next run keeps the data."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+DEMO_WALLET_INDEX = 4
+DEMO_EMAIL = "demo@trackpacks.local"
+DEMO_PASSWORD = "demo-passphrase-2026"  # noqa: S105  (a local demo account, printed on start)
+
+
+def _wait_for_rpc(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(  # noqa: S310  (our own loopback RPC)
+            url, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise CommandError(f"anvil did not answer at {url} within {timeout:.0f}s")
+
+
+def demo_wallet() -> tuple[str, str]:
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    account = Account.from_mnemonic(
+        ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{DEMO_WALLET_INDEX}"
+    )
+    return account.address, account.key.hex()
+
+
+def _demo_user(wallet_address: str) -> None:
+    from accounts.models import User
+
+    user = User.objects.filter(email=DEMO_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo Fan")
+    if not user.wallet_address:
+        user.wallet_address = wallet_address
+        user.save(update_fields=["wallet_address"])
+
+
+class Command(BaseCommand):
+    help = "Runs anvil, the API, the Celery worker and beat for local development."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--anvil-port", type=int, default=8545)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        data_dir = Path(settings.DATA_DIR)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        anvil = Path(settings.BASE_DIR) / "node_modules" / ".bin" / "anvil"
+        if not anvil.exists():
+            raise CommandError("anvil is missing: run `make run` (it installs Node packages).")
+        rpc_url = f"http://127.0.0.1:{options['anvil_port']}"
+        if rpc_url != settings.CHAIN_RPC_URL:
+            raise CommandError(
+                f"CHAIN_RPC_URL is {settings.CHAIN_RPC_URL}; devstack runs {rpc_url}"
+            )
+
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            procs.append(self._start_anvil(anvil, data_dir, options["anvil_port"]))
+            _wait_for_rpc(rpc_url)
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("chain_deploy_local")
+            call_command("seed_demo")
+            address, key = demo_wallet()
+            _demo_user(address)
+            procs += self._start_services(options["port"], data_dir)
+            self._print_banner(options["port"], address, key)
+            self._supervise(procs)
+        finally:
+            self._stop(procs)
+
+    def _start_anvil(self, anvil: Path, data_dir: Path, port: int) -> "subprocess.Popen[bytes]":
+        log = (data_dir / "anvil.log").open("ab")
+        command = [
+            str(anvil),
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--chain-id", "31337",
+            "--mnemonic", ANVIL_MNEMONIC,
+            "--state", str(data_dir / "anvil-state.json"),
+            "--state-interval", "5",
+        ]  # fmt: skip
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+
+    def _start_services(self, port: int, data_dir: Path) -> list["subprocess.Popen[bytes]"]:
+        python = sys.executable
+        celery = [python, "-m", "celery", "-A", "config"]
+        commands = [
+            [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            [*celery, "beat", "--loglevel", "INFO", "--schedule", str(data_dir / "celerybeat")],
+        ]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        return [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
+
+    def _print_banner(self, port: int, address: str, key: str) -> None:
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nTrackPacks is running (Ctrl-C stops everything; data stays in DATA_DIR)\n"
+                f"  API docs:     {base}/api/docs/\n"
+                f"  API:          {base}/api/v1/\n"
+                f"  Admin:        {base}/admin/  (create a login: make superuser)\n"
+                f"  Demo login:   {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+                f"  Demo wallet:  {address} (linked to the demo login)\n"
+                f"  Wallet key:   {key}  (anvil test key, local chain only)\n"
+                f"  Chain RPC:    {settings.CHAIN_RPC_URL} (chain id 31337)\n"
+            )
+        )
+
+    def _supervise(self, procs: list["subprocess.Popen[bytes]"]) -> None:
+        try:
+            while all(proc.poll() is None for proc in procs):
+                time.sleep(0.5)
+            self.stderr.write("A process stopped; shutting down the rest.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+
+    def _stop(self, procs: list["subprocess.Popen[bytes]"]) -> None:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -1,0 +1,85 @@
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from chain.wallet_calls import contract_address, encode_call
+from payments.models import Order, OrderStatus, PaymentMethod
+
+
+class OrderCreateInputSerializer(serializers.Serializer[Any]):
+    batch = serializers.IntegerField(min_value=1, max_value=2**62)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+
+
+class CryptoTxInputSerializer(serializers.Serializer[Any]):
+    tx_hash = serializers.RegexField(r"^0x[0-9a-fA-F]{64}$", help_text="0x + 64 hex digits.")
+
+
+class CryptoPaymentSerializer(serializers.Serializer[Any]):
+    """The `buyPacks` transaction the buyer's linked wallet must send."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "data" is the wallet's name for call data, but a reserved attribute on serializers.
+        return {
+            "chain_id": serializers.IntegerField(),
+            "contract_address": serializers.CharField(),
+            "function": serializers.CharField(),
+            "data": serializers.CharField(help_text="ABI-encoded `buyPacks` call (0x hex)."),
+            "value_wei": serializers.CharField(
+                help_text="Exact value to send, integer wei as a string."
+            ),
+            "order_ref": serializers.CharField(),
+        }
+
+
+class PaymentSerializer(serializers.Serializer[Any]):
+    crypto = CryptoPaymentSerializer(allow_null=True)
+
+
+class OrderSerializer(serializers.ModelSerializer[Order]):
+    amount_wei = serializers.CharField(help_text="Integer wei, as a decimal string.")
+    payment = serializers.SerializerMethodField(
+        help_text="What the buyer must do to pay, while the order is pending."
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "batch",
+            "quantity",
+            "method",
+            "status",
+            "status_reason",
+            "amount_cents",
+            "currency",
+            "amount_wei",
+            "order_ref",
+            "payer_address",
+            "tx_hash",
+            "expires_at",
+            "paid_at",
+            "fulfilled_at",
+            "created_at",
+            "payment",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PaymentSerializer(allow_null=True))
+    def get_payment(self, order: Order) -> dict[str, Any] | None:
+        if order.status != OrderStatus.PENDING:
+            return None
+        crypto = None
+        if order.method == PaymentMethod.CRYPTO:
+            crypto = {
+                "chain_id": settings.CHAIN_ID,
+                "contract_address": contract_address(),
+                "function": "buyPacks",
+                "data": encode_call("buyPacks", [order.batch_id, order.quantity, order.order_ref]),
+                "value_wei": str(order.amount_wei),
+                "order_ref": order.order_ref,
+            }
+        return {"crypto": crypto}

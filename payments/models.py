@@ -1,0 +1,63 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.fields import Uint256Field
+from core.models import TimeStampedModel
+
+
+def new_order_ref() -> str:
+    """A random non-zero bytes32, the order's reference on chain (both sale paths)."""
+    return "0x" + secrets.token_hex(32)
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card"
+    CRYPTO = "crypto"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    PAID = "paid"
+    FULFILLED = "fulfilled"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    REVIEW = "review"  # paid in a way that does not match the order; a human decides
+
+
+# An order in one of these states holds its packs out of the batch's `available` count.
+HOLDS_INVENTORY = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REVIEW)
+
+
+class Order(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    batch = models.ForeignKey("trackpacks.Batch", on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=8, choices=PaymentMethod.choices)
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
+    )
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    amount_wei = Uint256Field()
+    order_ref = models.CharField(max_length=66, unique=True, default=new_order_ref)
+    payer_address = models.CharField(max_length=42, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk} ({self.method}, {self.status})"

@@ -1,0 +1,98 @@
+import re
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.auth import request_user
+from core.schema import error_response
+from trackpacks import selectors, services
+from trackpacks.api import serializers as s
+from trackpacks.metadata import token_metadata
+from trackpacks.models import Pack
+
+
+class PublicReadViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    lookup_value_regex = "[0-9]+"
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="songs_list", tags=["catalog"]),
+    retrieve=extend_schema(operation_id="songs_retrieve", tags=["catalog"]),
+)
+class SongViewSet(PublicReadViewSet):
+    serializer_class = s.SongSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.song_list()
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="batches_list", tags=["catalog"]),
+    retrieve=extend_schema(operation_id="batches_retrieve", tags=["catalog"]),
+)
+class BatchViewSet(PublicReadViewSet):
+    serializer_class = s.BatchSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.batch_list()
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="packs_list", tags=["packs"]),
+    retrieve=extend_schema(operation_id="packs_retrieve", tags=["packs"]),
+)
+class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    serializer_class = s.PackSerializer
+    queryset = Pack.objects.none()  # typed path parameter in the schema; see get_queryset
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> Any:
+        return selectors.pack_list(user=request_user(self.request))
+
+    @extend_schema(
+        operation_id="packs_open",
+        tags=["packs"],
+        request=None,
+        responses={202: s.PackOpenSerializer, 409: error_response(409)},
+    )
+    @action(detail=True, methods=["post"])
+    def open(self, request: Request, pk: str) -> Response:
+        result = services.pack_open(user=request_user(request), pack_id=int(pk))
+        pack = self.get_queryset().get(pk=result.pack.pk)
+        body = {"pack": pack, "wallet_call": result.wallet_call}
+        return Response(s.PackOpenSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class CollectionView(APIView):
+    @extend_schema(
+        operation_id="collection_list",
+        tags=["collection"],
+        responses={200: s.CollectionItemSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        items = selectors.collection_for(user=request_user(request))
+        return Response(s.CollectionItemSerializer(items, many=True).data)
+
+
+_TOKEN_ID_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def metadata_view(request: HttpRequest, token_hex: str) -> JsonResponse:
+    """ERC-1155 metadata (`uri` with `{id}` as 64 hex characters), public and cacheable."""
+    if not _TOKEN_ID_HEX.match(token_hex):
+        raise Http404
+    subject = selectors.token_metadata_subject(token_id=int(token_hex, 16))
+    if subject is None:
+        raise Http404
+    response = JsonResponse(token_metadata(subject, request))
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

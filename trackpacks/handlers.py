@@ -1,0 +1,60 @@
+"""How chain events and outbox results change packs and the catalog."""
+
+from chain.events import on_event, on_revert
+from chain.models import ChainEvent, ChainTransaction
+from chain.outbox import on_tx_status
+from trackpacks import services
+from trackpacks.models import Batch, Opening, Pack, PackStatus, Song
+
+
+@on_event("PackOpenRequested")
+def _open_requested(event: ChainEvent) -> None:
+    services.pack_open_requested(
+        request_id=int(event.args["requestId"]),
+        holder=event.args["holder"],
+        batch_id=int(event.args["batchId"]),
+        tx_hash=event.tx_hash,
+    )
+
+
+@on_revert("PackOpenRequested")
+def _open_requested_reverted(event: ChainEvent) -> None:
+    services.pack_open_reverted(request_id=int(event.args["requestId"]))
+
+
+@on_event("PackOpened")
+def _opened(event: ChainEvent) -> None:
+    services.pack_open_fulfilled(
+        request_id=int(event.args["requestId"]),
+        song_token_ids=[int(song_id) for song_id in event.args["songIds"]],
+    )
+
+
+@on_revert("PackOpened")
+def _opened_reverted(event: ChainEvent) -> None:
+    services.pack_open_fulfilment_reverted(request_id=int(event.args["requestId"]))
+
+
+@on_tx_status("registerSong")
+def _song_registered(tx: ChainTransaction) -> None:
+    song_token_id = int(tx.args[0])
+    Song.objects.filter(token_id=song_token_id).update(
+        chain_status="registered" if tx.status == ChainTransaction.Status.CONFIRMED else "failed"
+    )
+
+
+@on_tx_status("createBatch")
+def _batch_created(tx: ChainTransaction) -> None:
+    services.chain_status_set(
+        model=Batch, pk=int(tx.args[0]), confirmed=tx.status == ChainTransaction.Status.CONFIRMED
+    )
+
+
+@on_tx_status("openPackFor")
+def _custodial_open_sent(tx: ChainTransaction) -> None:
+    """A custodial open that failed on chain leaves the pack unopened, to be tried again."""
+    if tx.status != ChainTransaction.Status.FAILED:
+        return
+    pack_id = int(tx.reference.split(":")[1])
+    Opening.objects.filter(pack_id=pack_id, request_id__isnull=True).delete()
+    Pack.objects.filter(pk=pack_id, status=PackStatus.OPENING).update(status=PackStatus.UNOPENED)

@@ -1,0 +1,14 @@
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
+
+from trackpacks.api import views
+
+router = SimpleRouter()
+router.register("songs", views.SongViewSet, basename="song")
+router.register("batches", views.BatchViewSet, basename="batch")
+router.register("packs", views.PackViewSet, basename="pack")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path("collection/", views.CollectionView.as_view(), name="collection"),
+]
