@@ -33,6 +33,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # The user's own (self-custody) wallet, proven by a SIWE signature; EIP-55 checksummed.
     wallet_address = models.CharField(max_length=42, null=True, blank=True, unique=True)
+    # Derived from CUSTODIAL_MNEMONIC with the user's id as index; holds card-bought packs.
+    custodial_address = models.CharField(max_length=42, null=True, blank=True, unique=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

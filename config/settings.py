@@ -247,6 +247,12 @@ if CHAIN_ID != LOCAL_CHAIN_ID:
     ]
     if _missing_keys:
         raise ImproperlyConfigured(f"{', '.join(_missing_keys)} must be set off the local chain.")
+# Master mnemonic of the custodial wallets (BIP-39). Local chain only: a well-known dev phrase.
+CUSTODIAL_MNEMONIC = env_str("CUSTODIAL_MNEMONIC")
+if not CUSTODIAL_MNEMONIC:
+    if CHAIN_ID != LOCAL_CHAIN_ID:
+        raise ImproperlyConfigured("CUSTODIAL_MNEMONIC must be set off the local chain.")
+    CUSTODIAL_MNEMONIC = "test test test test test test test test test test test junk"
 CHAIN_TX_BUMP_AFTER_SECONDS = env_int("CHAIN_TX_BUMP_AFTER_SECONDS", 90)
 CHAIN_TX_MAX_AGE_SECONDS = env_int("CHAIN_TX_MAX_AGE_SECONDS", 3600)
 CHAIN_INDEXER_RANGE = env_int("CHAIN_INDEXER_RANGE", 500)

@@ -31,7 +31,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     @extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
     def get_custodial_wallet_address(self, user: User) -> str | None:
-        return None  # custodial wallets are not provisioned yet
+        return user.custodial_address
 
 
 class RegisterInputSerializer(serializers.Serializer[Any]):

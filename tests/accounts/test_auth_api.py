@@ -351,3 +351,20 @@ def test_password_reset_is_throttled_per_ip(api: Any) -> None:
     for i in range(_rate_limit("password_reset_ip")):
         api.post(RESET, {"email": f"u{i}@example.com"})
     assert_error(api.post(RESET, {"email": "another@example.com"}), 429, "throttled")
+
+
+def test_each_registered_user_gets_a_distinct_derived_custodial_wallet(api: Any) -> None:
+    from chain.custody import custodial_account
+
+    addresses = []
+    for email in ("one@example.com", "two@example.com"):
+        body = api.post(REGISTER, {"email": email, "password": PASSWORD}).json()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+        me = api.get(ME).json()
+        user = User.objects.get(email=email)
+        assert me["custodial_wallet_address"] == custodial_account(index=user.pk).address
+        addresses.append(me["custodial_wallet_address"])
+    assert addresses[0] != addresses[1]
+    # Only the address is stored; no key material sits in the user row.
+    row = User.objects.filter(email="one@example.com").values().get()
+    assert all("key" not in name and "seed" not in name for name in row)
