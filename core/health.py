@@ -3,7 +3,9 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 Check = Callable[[], tuple[bool, dict[str, Any]]]
 
@@ -18,7 +20,61 @@ def check_database() -> tuple[bool, dict[str, Any]]:
     return True, {"vendor": connection.vendor}
 
 
-HEALTH_CHECKS: dict[str, Check] = {"database": check_database}
+HEALTH_RPC_TIMEOUT_SECONDS = 2
+
+
+def check_chain() -> tuple[bool, dict[str, Any]]:
+    """RPC reachable, right chain id, latest block and indexer lag. Without a deployment
+    record the chain is simply not configured (not a failure)."""
+    from chain.client import get_web3, read_deployment
+    from chain.selectors import indexer_cursor_get
+
+    try:
+        deployment = read_deployment()
+    except (ValueError, KeyError) as exc:
+        return False, {"configured": False, "error": f"bad deployment record: {exc}"}
+    if deployment is None:
+        return True, {"configured": False}
+    try:
+        w3 = get_web3(timeout=HEALTH_RPC_TIMEOUT_SECONDS)
+        chain_id = int(w3.eth.chain_id)
+        head = int(w3.eth.block_number)
+    except Exception as exc:  # any transport error means "unreachable"
+        return False, {"configured": True, "error": type(exc).__name__}
+    try:
+        cursor = indexer_cursor_get(chain_id=chain_id, address=deployment.trackpacks.address)
+    except Exception:  # database down: reported by the database check
+        cursor = None
+    info: dict[str, Any] = {
+        "configured": True,
+        "chain_id": chain_id,
+        "latest_block": head,
+        "indexer_lag": head - cursor.last_block if cursor else None,
+    }
+    if chain_id != settings.CHAIN_ID:
+        return False, {**info, "error": f"expected chain {settings.CHAIN_ID}"}
+    return True, info
+
+
+def check_worker() -> tuple[bool, dict[str, Any]]:
+    """The background worker's heartbeat is recent."""
+    from core.models import WorkerHeartbeat
+
+    try:
+        beat = WorkerHeartbeat.objects.filter(name="worker").first()
+    except Exception as exc:  # database down: reported by the database check too
+        return False, {"error": type(exc).__name__}
+    if beat is None:
+        return not settings.HEALTH_WORKER_REQUIRED, {"seen": False}
+    age = (timezone.now() - beat.beat_at).total_seconds()
+    return age <= settings.HEALTH_WORKER_MAX_AGE_SECONDS, {"seen": True, "age_seconds": int(age)}
+
+
+HEALTH_CHECKS: dict[str, Check] = {
+    "database": check_database,
+    "chain": check_chain,
+    "worker": check_worker,
+}
 
 
 def health_report() -> tuple[bool, dict[str, Any]]:

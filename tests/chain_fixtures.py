@@ -81,9 +81,7 @@ def anvil_rpc() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chain_deployment(
-    anvil_rpc: str, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
-) -> Iterator[dict[str, Any]]:
+def chain_deployment(anvil_rpc: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from django.test import override_settings
 
     from chain.client import reset_clients
@@ -93,13 +91,22 @@ def chain_deployment(
     with override_settings(CHAIN_RPC_URL=anvil_rpc, CHAIN_ID=31337, CHAIN_DEPLOYMENT_RECORD=record):
         reset_clients()
         deployment = deploy_local(record_path=record)
-        snapshot = rpc(anvil_rpc, "evm_snapshot")
-        yield {"rpc_url": anvil_rpc, "record": record, "deployment": deployment, "base": snapshot}
     reset_clients()
+    return {"rpc_url": anvil_rpc, "record": record, "deployment": deployment}
+
+
+@pytest.fixture(autouse=True)
+def _no_chain_by_default(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests see no deployment unless they ask for the `chain` fixture."""
+    settings.CHAIN_DEPLOYMENT_RECORD = (
+        tmp_path_factory.getbasetemp() / "no-deployment" / "31337.json"
+    )
 
 
 @pytest.fixture
-def chain(chain_deployment: dict[str, Any], settings: Any) -> Iterator[dict[str, Any]]:
+def chain(
+    chain_deployment: dict[str, Any], settings: Any, _no_chain_by_default: None
+) -> Iterator[dict[str, Any]]:
     """Settings pointed at the session's anvil + deployment; the chain is reverted afterwards."""
     from chain.client import reset_clients
 

@@ -1,0 +1,64 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from chain.models import ChainEvent, ChainTransaction, ChainTransactionAttempt, IndexerCursor
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ChainTransactionAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "tx_hash",
+        "nonce",
+        "max_fee_per_gas",
+        "max_priority_fee_per_gas",
+        "created_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ChainTransaction)
+class ChainTransactionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "function",
+        "sender_role",
+        "status",
+        "nonce",
+        "tx_hash",
+        "attempts",
+        "created_at",
+    )
+    list_filter = ("status", "sender_role", "function")
+    search_fields = ("tx_hash", "reference", "attempts_log__tx_hash")
+    exclude = ("raw_tx",)
+    inlines = (AttemptInline,)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ChainEvent)
+class ChainEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_name", "block_number", "tx_hash", "log_index", "created_at")
+    list_filter = ("event_name",)
+    search_fields = ("tx_hash",)
+
+
+@admin.register(IndexerCursor)
+class IndexerCursorAdmin(ReadOnlyAdmin):
+    list_display = ("chain_id", "address", "last_block", "updated_at")
