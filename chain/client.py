@@ -1,8 +1,9 @@
 """The contract registry: artifacts (ABI, bytecode), the deployment record and cached clients.
 
-Deployment record (JSON, written by `chain.deploy` and by the contract engineer's scripts):
-`{"chain_id": int, "contracts": {"TrackPacks": {"address", "block"},
-"VRFCoordinatorV2_5Mock": {"address", "block"}}, "key_hash": "0x..", "subscription_id": "<int>"}`.
+Deployment record (JSON). `chain.deploy` writes `{"chain_id": int, "contracts": {"TrackPacks":
+{"address", "block"}, "VRFCoordinatorV2_5Mock": {"address", "block"}}, "key_hash": "0x..",
+"subscription_id": "<int>"}`; the flat record of `scripts/deploy.py` (`chainId`, `trackPacks`,
+`deployBlock`, `vrfCoordinator`, `vrfCoordinatorIsMock`, ...) is read as well.
 """
 
 import json
@@ -85,6 +86,23 @@ def load_artifact(name: str) -> Artifact:
 
 
 def parse_deployment(data: dict[str, Any]) -> Deployment:
+    if "trackPacks" in data:  # the record written by scripts/deploy.py (Brownie)
+        block = int(data.get("deployBlock") or 0)
+        contracts = {
+            TRACKPACKS: DeployedContract(
+                address=Web3.to_checksum_address(data["trackPacks"]), block=block
+            )
+        }
+        if data.get("vrfCoordinatorIsMock") and data.get("vrfCoordinator"):
+            contracts[COORDINATOR_MOCK] = DeployedContract(
+                address=Web3.to_checksum_address(data["vrfCoordinator"]), block=block
+            )
+        return Deployment(
+            chain_id=int(data["chainId"]),
+            contracts=contracts,
+            key_hash=str(data.get("keyHash", "")),
+            subscription_id=int(data.get("subscriptionId") or 0),
+        )
     contracts = {
         name: DeployedContract(
             address=Web3.to_checksum_address(item["address"]), block=int(item.get("block", 0))
