@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, WalletNonce, normalize_email
 from accounts.selectors import user_get_by_email, user_get_by_wallet_address
+from chain.custody import custodial_address
 from core.errors import ApplicationError, Conflict
 
 with warnings.catch_warnings():
