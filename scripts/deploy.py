@@ -16,7 +16,8 @@ Environment (all optional unless noted):
     TRACKPACKS_BASE_URI       default http://localhost:8000/metadata/{id}.json
     TRACKPACKS_ROYALTY_RECEIVER / TRACKPACKS_ROYALTY_BPS   default deployer / 500
     DEMO_CATALOG=1            register 6 demo songs and create demo batch 1
-    Amoy only: AMOY_RPC_URL (read by the network entry), DEPLOYER_PRIVATE_KEY, VRF_SUBSCRIPTION_ID (required)
+    Amoy only (required): AMOY_RPC_URL (read by the network entry), DEPLOYER_PRIVATE_KEY,
+    VRF_SUBSCRIPTION_ID
 """
 
 import json
@@ -70,13 +71,11 @@ def _addresses(var: str, default: str) -> list[str]:
 def main() -> None:
     chain_id = chain.id
     local = chain_id != AMOY_CHAIN_ID
-    if local:
-        deployer = accounts[0]
-    else:
-        deployer = accounts.add(os.environ["DEPLOYER_PRIVATE_KEY"])
+    deployer = accounts[0] if local else accounts.add(os.environ["DEPLOYER_PRIVATE_KEY"])
     tx_opts = {"from": deployer}
     if local:
-        # Brownie's development defaults send gas price 0, which a plain anvil (base fee 1 gwei) refuses.
+        # Brownie's development defaults send gas price 0, which a plain anvil
+        # (base fee 1 gwei) refuses.
         tx_opts["gas_price"] = web3.eth.gas_price
     print(f"network={network.show_active()} chain_id={chain_id} deployer={deployer}")
 
@@ -112,7 +111,8 @@ def main() -> None:
             consumer_added = True
         except Exception as exc:  # the subscription belongs to someone else
             print(
-                f"could not add the consumer ({exc}); add {tp.address} to subscription {sub_id} in the VRF UI"
+                f"could not add the consumer ({exc}); "
+                f"add {tp.address} to subscription {sub_id} in the VRF UI"
             )
 
     minters = _addresses("TRACKPACKS_MINTER", deployer.address)

@@ -34,7 +34,7 @@ def draw_songs(word: int, song_ids, weights) -> list:
     for i in range(5):
         r = int.from_bytes(keccak(word.to_bytes(32, "big") + i.to_bytes(32, "big")), "big") % total
         running = 0
-        for song, w in zip(song_ids, weights):
+        for song, w in zip(song_ids, weights, strict=False):
             running += w
             if running > r:
                 out.append(song)
@@ -153,7 +153,7 @@ ROWS = [
         "… of which VRFCoordinatorV2_5Mock.requestRandomWords",
         "",
     ),
-    ("openPack (own share)", "… of which TrackPacks (tx − coordinator frame)", "≤ 75,000"),
+    ("openPack (own share)", "… of which TrackPacks (tx minus coordinator frame)", "≤ 75,000"),
     ("openPackFor", "openPackFor (operator, custodial holder), whole tx", ""),
     ("callback", "VRF callback, 5 distinct new songs, worst of 6- and 64-song pools", "≤ 200,000"),
     ("callback (6-song pool)", "… 6-song pool", ""),

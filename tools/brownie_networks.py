@@ -14,13 +14,14 @@ Run with the Brownie virtualenv's Python: ``.venv-brownie/bin/python tools/brown
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from brownie._config import _get_data_folder  # also creates the data folder on first use
 
 
-def upsert(entries: list, entry: dict) -> None:
+def upsert(entries: list[dict[str, Any]], entry: dict[str, Any]) -> None:
     for i, existing in enumerate(entries):
         if existing.get("id") == entry["id"]:
             entries[i] = entry

@@ -10,6 +10,7 @@ from brownie import (
     accounts,
 )
 from eth_utils import keccak
+
 from scripts.gas_report import draw_songs  # noqa: F401  (re-exported for the tests)
 
 KEY_HASH = "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"
@@ -116,7 +117,14 @@ def sub_id(coordinator, admin):
 @pytest.fixture(scope="module")
 def tp(coordinator, sub_id, admin, minter, operator, royalty_receiver):
     contract = TrackPacks.deploy(
-        coordinator, KEY_HASH, sub_id, admin, BASE_URI, royalty_receiver, ROYALTY_BPS, {"from": admin}
+        coordinator,
+        KEY_HASH,
+        sub_id,
+        admin,
+        BASE_URI,
+        royalty_receiver,
+        ROYALTY_BPS,
+        {"from": admin},
     )
     coordinator.addConsumer(sub_id, contract, {"from": admin})
     contract.grantRole(contract.MINTER_ROLE(), minter, {"from": admin})
@@ -128,7 +136,9 @@ def tp(coordinator, sub_id, admin, minter, operator, royalty_receiver):
 def batch(tp, admin):
     """Registers the demo catalog and creates batch BATCH_ID (open sale)."""
     tp.registerSongs(list(CATALOG), list(CATALOG.values()), {"from": admin})
-    tp.createBatch(BATCH_ID, PRICE, SUPPLY, True, list(WEIGHTS), list(WEIGHTS.values()), {"from": admin})
+    tp.createBatch(
+        BATCH_ID, PRICE, SUPPLY, True, list(WEIGHTS), list(WEIGHTS.values()), {"from": admin}
+    )
     return BATCH_ID
 
 

@@ -60,7 +60,9 @@ def send_heavy(contract, method: str, args: list, sender) -> TransactionReceipt:
     """Sends a large transaction with plain web3 and waits for its receipt. Brownie's own
     confirmation loop sometimes reports multi-million-gas transactions on anvil as 'dropped'."""
     data = getattr(contract, method).encode_input(*args)
-    txid = web3.eth.send_transaction({"from": sender.address, "to": contract.address, "data": data, "gas": 15_000_000})
+    txid = web3.eth.send_transaction(
+        {"from": sender.address, "to": contract.address, "data": data, "gas": 15_000_000}
+    )
     receipt = web3.eth.wait_for_transaction_receipt(txid, timeout=120)
     assert receipt["status"] == 1, f"{method} reverted"
     return TransactionReceipt(txid.hex() if isinstance(txid, bytes) else txid, silent=True)
@@ -74,7 +76,9 @@ def test_chi2_sf_reference_values():
     assert abs(chi2_sf(3.0, 10) - 0.98142) < 1e-4
 
 
-def test_reveal_distribution_matches_weights(tp, batch, admin, coordinator, holder_contract, fulfiller, buyer, new_ref):
+def test_reveal_distribution_matches_weights(
+    tp, batch, admin, coordinator, holder_contract, fulfiller, buyer, new_ref
+):
     songs, weights = list(WEIGHTS), list(WEIGHTS.values())
     tp.createBatch(BATCH, 1, PACKS, True, songs, weights, {"from": admin})
     holder_contract.buy(tp, BATCH, PACKS, new_ref(), {"from": buyer, "value": PACKS})
@@ -98,7 +102,7 @@ def test_reveal_distribution_matches_weights(tp, batch, admin, coordinator, hold
     assert len(revealed) == PACKS
 
     # The on-chain draw is exactly the documented method.
-    for rid, word in zip(request_ids, words):
+    for rid, word in zip(request_ids, words, strict=False):
         assert revealed[rid] == draw_songs(word, songs, weights)
 
     draws = [s for five in revealed.values() for s in five]
@@ -116,7 +120,8 @@ def test_reveal_distribution_matches_weights(tp, batch, admin, coordinator, hold
     song_p = {s: w / total for s, w in WEIGHTS.items()}
     song_obs = {s: draws.count(s) for s in songs}
     p_song = chi2_sf(chi_square(song_obs, song_p, n), len(songs) - 1)
-    print(f"tiers observed {tier_obs} expected { {t: round(n * p) for t, p in tier_p.items()} } p={p_tier:.4f}")
+    expected_tiers = {t: round(n * p) for t, p in tier_p.items()}
+    print(f"tiers observed {tier_obs} expected {expected_tiers} p={p_tier:.4f}")
     print(f"songs observed {song_obs} p={p_song:.4f}")
     assert p_tier > 0.001
     assert p_song > 0.001

@@ -1,9 +1,6 @@
 """Behaviour of TrackPacks: every external function's success and revert paths."""
 
-import brownie
 from brownie import ZERO_ADDRESS, accounts, web3
-from eth_utils import keccak
-
 from conftest import (
     BASE_URI,
     BATCH_ID,
@@ -18,6 +15,7 @@ from conftest import (
     plain,
     request_id_of,
 )
+from eth_utils import keccak
 
 ADMIN_ROLE = "0x" + "00" * 32
 PACK = PACK_ID_OFFSET + BATCH_ID
@@ -25,7 +23,6 @@ PACK = PACK_ID_OFFSET + BATCH_ID
 
 def role(name: str) -> str:
     return "0x" + keccak(text=name).hex()
-
 
 
 # ---------------------------------------------------------------- deployment / views
@@ -54,7 +51,9 @@ def test_constructor_rejects_zero_admin(coordinator, sub_id, admin, reverts):
     from brownie import TrackPacks
 
     with reverts("ZeroAddress()"):
-        TrackPacks.deploy(coordinator, KEY_HASH, sub_id, ZERO_ADDRESS, BASE_URI, admin, 500, {"from": admin})
+        TrackPacks.deploy(
+            coordinator, KEY_HASH, sub_id, ZERO_ADDRESS, BASE_URI, admin, 500, {"from": admin}
+        )
 
 
 def test_pack_token_id(tp, reverts):
@@ -99,9 +98,14 @@ def test_create_batch(tp, batch, admin):
     tx = tp.createBatch(8, 5, 3, False, [1, 6], [9, 1], {"from": admin})
     ev = tx.events["BatchCreated"]
     assert (ev["batchId"], ev["packTokenId"], ev["price"], ev["supply"], ev["saleOpen"]) == (
-        8, 2**128 + 8, 5, 3, False,
+        8,
+        2**128 + 8,
+        5,
+        3,
+        False,
     )
-    assert list(ev["songIds"]) == [1, 6] and list(ev["weights"]) == [9, 1]
+    assert list(ev["songIds"]) == [1, 6]
+    assert list(ev["weights"]) == [9, 1]
 
 
 def test_create_batch_reverts(tp, batch, admin, stranger, reverts):
@@ -176,8 +180,11 @@ def test_buy_packs(tp, batch, buyer, new_ref):
     ref = new_ref()
     tx = tp.buyPacks(BATCH_ID, 3, ref, {"from": buyer, "value": 3 * PRICE})
     ev = tx.events["PacksPurchased"]
-    assert ev["buyer"] == buyer and ev["batchId"] == BATCH_ID and ev["orderRef"] == ref
-    assert ev["quantity"] == 3 and ev["paid"] == 3 * PRICE
+    assert ev["buyer"] == buyer
+    assert ev["batchId"] == BATCH_ID
+    assert ev["orderRef"] == ref
+    assert ev["quantity"] == 3
+    assert ev["paid"] == 3 * PRICE
     assert tx.events["TransferSingle"]["id"] == PACK
     assert tp.balanceOf(buyer, PACK) == 3
     assert tp.remaining(BATCH_ID) == SUPPLY - 3
@@ -216,7 +223,12 @@ def test_mint_packs(tp, batch, minter, custodial, new_ref):
     ref = new_ref()
     tx = tp.mintPacks(custodial, BATCH_ID, 2, ref, {"from": minter})
     ev = tx.events["PacksMinted"]
-    assert (ev["to"], ev["batchId"], ev["orderRef"], ev["quantity"]) == (custodial, BATCH_ID, ref, 2)
+    assert (ev["to"], ev["batchId"], ev["orderRef"], ev["quantity"]) == (
+        custodial,
+        BATCH_ID,
+        ref,
+        2,
+    )
     assert tx.events["CustodialSet"] == {"holder": custodial, "custodial": True}
     assert tp.isCustodial(custodial)
     assert tp.balanceOf(custodial, PACK) == 2
@@ -280,7 +292,7 @@ def test_supply_cap_under_mixed_paths(tp, batch, minter, custodial, new_ref, rev
         sold += qty
         i += 1
     assert tp.remaining(BATCH_ID) == 0
-    total = sum(tp.balanceOf(a, PACK) for a in set(list(buyers) + [custodial]))
+    total = sum(tp.balanceOf(a, PACK) for a in {*list(buyers), custodial})
     assert total == SUPPLY
     with reverts("InsufficientSupply(uint256,uint256,uint256)"):
         tp.buyPacks(BATCH_ID, 1, new_ref(), {"from": buyers[0], "value": PRICE})
@@ -305,9 +317,15 @@ def test_open_and_fulfil(tp, batch, coordinator, buyer, new_ref):
     tp.buyPacks(BATCH_ID, 1, new_ref(), {"from": buyer, "value": PRICE})
     tx = tp.openPack(BATCH_ID, {"from": buyer})
     rid = request_id_of(tx)
-    assert tx.events["PackOpenRequested"] == {"requestId": rid, "holder": buyer, "batchId": BATCH_ID}
+    assert tx.events["PackOpenRequested"] == {
+        "requestId": rid,
+        "holder": buyer,
+        "batchId": BATCH_ID,
+    }
     req = tx.events["RandomWordsRequested"]
-    assert req["keyHash"] == KEY_HASH and req["callbackGasLimit"] == 250_000 and req["numWords"] == 1
+    assert req["keyHash"] == KEY_HASH
+    assert req["callbackGasLimit"] == 250_000
+    assert req["numWords"] == 1
     assert req["minimumRequestConfirmations"] == 3
     assert tx.return_value == rid
     assert tp.balanceOf(buyer, PACK) == 0
@@ -318,7 +336,9 @@ def test_open_and_fulfil(tp, batch, coordinator, buyer, new_ref):
     assert tx.events["RandomWordsFulfilled"]["success"] is True
     expected = draw_songs(word, list(WEIGHTS), list(WEIGHTS.values()))
     opened = tx.events["PackOpened"]
-    assert opened["requestId"] == rid and opened["holder"] == buyer and opened["batchId"] == BATCH_ID
+    assert opened["requestId"] == rid
+    assert opened["holder"] == buyer
+    assert opened["batchId"] == BATCH_ID
     assert list(opened["songIds"]) == expected
     assert sum(tp.balanceOf(buyer, s) for s in CATALOG) == 5
     for song in set(expected):
@@ -343,7 +363,9 @@ def test_open_reverts(tp, batch, stranger, reverts):
         tp.openPack(99, {"from": stranger})
 
 
-def test_fulfilment_is_never_rerolled(tp, batch, coordinator, admin, buyer, stranger, new_ref, reverts):
+def test_fulfilment_is_never_rerolled(
+    tp, batch, coordinator, admin, buyer, stranger, new_ref, reverts
+):
     tp.buyPacks(BATCH_ID, 1, new_ref(), {"from": buyer, "value": PRICE})
     rid = request_id_of(tp.openPack(BATCH_ID, {"from": buyer}))
     coordinator.fulfillRandomWordsWithOverride(rid, tp, [1], {"from": buyer})
@@ -371,7 +393,9 @@ def test_unknown_request_via_mock_harmless(tp, batch, coordinator, buyer, new_re
     assert sum(tp.balanceOf(buyer, s) for s in CATALOG) == 10
 
 
-def test_fulfilment_to_rejecting_contract_succeeds(tp, batch, coordinator, holder_contract, buyer, new_ref):
+def test_fulfilment_to_rejecting_contract_succeeds(
+    tp, batch, coordinator, holder_contract, buyer, new_ref
+):
     holder_contract.buy(tp, BATCH_ID, 1, new_ref(), {"from": buyer, "value": PRICE})
     assert tp.balanceOf(holder_contract, PACK) == 1
     holder_contract.setRejecting(True, {"from": buyer})
@@ -403,7 +427,9 @@ def test_open_pack_for_custodial(tp, batch, coordinator, minter, operator, custo
     assert sum(tp.balanceOf(custodial, s) for s in CATALOG) == 5
 
 
-def test_open_pack_for_reverts(tp, batch, minter, operator, buyer, custodial, stranger, new_ref, reverts):
+def test_open_pack_for_reverts(
+    tp, batch, minter, operator, buyer, custodial, stranger, new_ref, reverts
+):
     tp.buyPacks(BATCH_ID, 1, new_ref(), {"from": buyer, "value": PRICE})
     with reverts("NotCustodial(address)"):
         tp.openPackFor(buyer, BATCH_ID, {"from": operator})
@@ -434,7 +460,11 @@ def test_withdraw_for(tp, batch, coordinator, minter, operator, custodial, buyer
     tx = tp.withdrawFor(custodial, buyer, song, count, {"from": operator})
     ev = tx.events["CustodialWithdrawal"]
     assert (ev["holder"], ev["to"], ev["tokenId"], ev["amount"], ev["operator"]) == (
-        custodial, buyer, song, count, operator,
+        custodial,
+        buyer,
+        song,
+        count,
+        operator,
     )
     assert tx.events["TransferSingle"]["operator"] == operator
     assert tp.balanceOf(buyer, song) == count
@@ -442,7 +472,17 @@ def test_withdraw_for(tp, batch, coordinator, minter, operator, custodial, buyer
 
 
 def test_withdraw_for_reverts(
-    tp, batch, coordinator, minter, operator, custodial, buyer, stranger, holder_contract, new_ref, reverts
+    tp,
+    batch,
+    coordinator,
+    minter,
+    operator,
+    custodial,
+    buyer,
+    stranger,
+    holder_contract,
+    new_ref,
+    reverts,
 ):
     songs = _custodial_songs(tp, coordinator, minter, operator, custodial, new_ref)
     song = songs[0]
@@ -488,7 +528,8 @@ def test_pause_blocks_sales_and_opens_not_fulfilment(
     with reverts("AccessControlUnauthorizedAccount"):
         tp.pause({"from": stranger})
     tx = tp.pause({"from": admin})
-    assert "Paused" in tx.events and tp.paused()
+    assert "Paused" in tx.events
+    assert tp.paused()
     with reverts("EnforcedPause()"):
         tp.buyPacks(BATCH_ID, 1, new_ref(), {"from": buyer, "value": PRICE})
     with reverts("EnforcedPause()"):
@@ -502,14 +543,17 @@ def test_pause_blocks_sales_and_opens_not_fulfilment(
     with reverts("AccessControlUnauthorizedAccount"):
         tp.unpause({"from": stranger})
     tx = tp.unpause({"from": admin})
-    assert "Unpaused" in tx.events and not tp.paused()
+    assert "Unpaused" in tx.events
+    assert not tp.paused()
     tp.openPack(BATCH_ID, {"from": buyer})
 
 
 # ---------------------------------------------------------------- proceeds, royalties, uri, vrf
 
 
-def test_withdraw_proceeds(tp, batch, admin, buyer, treasury, stranger, holder_contract, new_ref, reverts):
+def test_withdraw_proceeds(
+    tp, batch, admin, buyer, treasury, stranger, holder_contract, new_ref, reverts
+):
     with reverts("NothingToWithdraw()"):
         tp.withdrawProceeds(treasury, {"from": admin})
     tp.buyPacks(BATCH_ID, 4, new_ref(), {"from": buyer, "value": 4 * PRICE})
@@ -552,7 +596,11 @@ def test_uri(tp, admin, stranger, reverts):
 def test_vrf_settings(tp, batch, coordinator, admin, stranger, buyer, new_ref, reverts):
     new_hash = "0x" + "ab" * 32
     tx = tp.setVrfConfig(new_hash, 77, 5, {"from": admin})
-    assert tx.events["VrfConfigSet"] == {"keyHash": new_hash, "subscriptionId": 77, "requestConfirmations": 5}
+    assert tx.events["VrfConfigSet"] == {
+        "keyHash": new_hash,
+        "subscriptionId": 77,
+        "requestConfirmations": 5,
+    }
     with reverts("AccessControlUnauthorizedAccount"):
         tp.setVrfConfig(new_hash, 77, 5, {"from": stranger})
     with reverts("CallbackGasLimitTooLow(uint32)"):
