@@ -1,6 +1,5 @@
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from eth_utils.address import is_checksum_address
 from rest_framework import serializers
 
@@ -13,8 +12,11 @@ class UserSerializer(serializers.ModelSerializer[User]):
         allow_null=True,
         help_text="The user's own wallet, linked by Sign-In with Ethereum (EIP-55 checksummed).",
     )
-    custodial_wallet_address = serializers.SerializerMethodField(
-        help_text="The wallet the platform holds card-bought items in; null until it exists."
+    custodial_wallet_address = serializers.CharField(
+        source="custodial_address",
+        read_only=True,
+        allow_null=True,
+        help_text="The wallet the platform holds card-bought packs and songs in.",
     )
 
     class Meta:
@@ -28,10 +30,6 @@ class UserSerializer(serializers.ModelSerializer[User]):
             "custodial_wallet_address",
         ]
         read_only_fields = fields
-
-    @extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
-    def get_custodial_wallet_address(self, user: User) -> str | None:
-        return user.custodial_address
 
 
 class RegisterInputSerializer(serializers.Serializer[Any]):

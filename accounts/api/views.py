@@ -44,7 +44,7 @@ class RegisterView(PublicAPIView):
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
-        body = {"user": s.UserSerializer(user).data, **services.user_tokens(user=user)}
+        body = {"user": user, **services.user_tokens(user=user)}
         return Response(s.RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
