@@ -1,5 +1,7 @@
 """How chain events and outbox results change packs and the catalog."""
 
+from django.db.models import Q
+
 from chain.events import on_event, on_revert
 from chain.models import ChainEvent, ChainTransaction
 from chain.outbox import on_tx_status
@@ -58,3 +60,39 @@ def _custodial_open_sent(tx: ChainTransaction) -> None:
     pack_id = int(tx.reference.split(":")[1])
     Opening.objects.filter(pack_id=pack_id, request_id__isnull=True).delete()
     Pack.objects.filter(pk=pack_id, status=PackStatus.OPENING).update(status=PackStatus.UNOPENED)
+
+
+def _withdrawal_id(tx: ChainTransaction) -> int:
+    return int(tx.reference.split(":")[1])
+
+
+def _withdrawal_tx(tx_hash: str) -> ChainTransaction | None:
+    """The outbox row behind a mined hash: any attempt's hash (fee bumps re-sign)."""
+    return (
+        ChainTransaction.objects.filter(function="withdrawFor")
+        .filter(Q(tx_hash=tx_hash) | Q(attempts_log__tx_hash=tx_hash))
+        .first()
+    )
+
+
+@on_event("CustodialWithdrawal")
+def _withdrawal_landed(event: ChainEvent) -> None:
+    # Applied in the same indexer transaction as the TransferSingle that moves the balance.
+    tx = _withdrawal_tx(event.tx_hash)
+    if tx is not None:
+        services.withdrawal_completed(withdrawal_id=_withdrawal_id(tx), tx_hash=event.tx_hash)
+
+
+@on_revert("CustodialWithdrawal")
+def _withdrawal_reverted(event: ChainEvent) -> None:
+    tx = _withdrawal_tx(event.tx_hash)
+    if tx is not None:
+        services.withdrawal_completion_reverted(withdrawal_id=_withdrawal_id(tx))
+
+
+@on_tx_status("withdrawFor")
+def _withdrawal_sent(tx: ChainTransaction) -> None:
+    if tx.status == ChainTransaction.Status.FAILED:
+        services.withdrawal_failed(
+            withdrawal_id=_withdrawal_id(tx), reason=tx.failure_reason or "transaction failed"
+        )

@@ -176,3 +176,38 @@ class RevealedSong(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}: {self.song}"
+
+
+class WithdrawalStatus(models.TextChoices):
+    PENDING = "pending"  # in the outbox or on its way; its amount is held back
+    COMPLETED = "completed"  # the transfer is indexed: the songs are in the fan's wallet
+    FAILED = "failed"
+
+
+class Withdrawal(TimeStampedModel):
+    """Custodial song NFTs moved to the owner's linked wallet by the operator (`withdrawFor`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="withdrawals"
+    )
+    song = models.ForeignKey(Song, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveIntegerField()
+    from_address = models.CharField(max_length=42)
+    to_address = models.CharField(max_length=42)
+    status = models.CharField(
+        max_length=16,
+        choices=WithdrawalStatus.choices,
+        default=WithdrawalStatus.PENDING,
+        db_index=True,
+    )
+    tx_hash = models.CharField(max_length=66, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1), name="withdrawal_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Withdrawal {self.pk} of {self.amount} x {self.song_id} ({self.status})"

@@ -1,7 +1,15 @@
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from trackpacks.models import PACK_ID_OFFSET, Batch, Pack, PoolEntry, RevealedSong, Song
+from trackpacks.models import (
+    PACK_ID_OFFSET,
+    Batch,
+    Pack,
+    PoolEntry,
+    RevealedSong,
+    Song,
+    Withdrawal,
+)
 
 
 def song_list() -> QuerySet[Song]:
@@ -70,3 +78,7 @@ def collection_for(*, user: User) -> list[dict[str, object]]:
         for b in balances
         if int(b.token_id) in songs
     ]
+
+
+def withdrawal_list(*, user: User) -> QuerySet[Withdrawal]:
+    return Withdrawal.objects.filter(user=user).select_related("song")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,6 +28,8 @@ from trackpacks.models import (
     PoolEntry,
     RevealedSong,
     Song,
+    Withdrawal,
+    WithdrawalStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -189,7 +191,7 @@ def pack_open(*, user: User, pack_id: int) -> OpenResult:
 def _pack_for_open_request(*, holder: str, batch_id: int) -> Pack | None:
     """The pack an on-chain open request stands for: one the owner asked the API to open,
     else any unopened pack of that holder (opened straight from the wallet)."""
-    candidates = Pack.objects.select_for_update().filter(
+    candidates = Pack.objects.select_for_update(of=("self",)).filter(
         holder_address__iexact=holder, batch_id=batch_id
     )
     return (
@@ -270,3 +272,72 @@ def chain_status_set(*, model: type[Song] | type[Batch], pk: int, confirmed: boo
 
 def batch_release_inventory(*, batch_id: int, quantity: int) -> None:
     Batch.objects.filter(pk=batch_id).update(available=F("available") + quantity)
+
+
+def _custodial_balance(*, address: str, token_id: int) -> int:
+    from chain.selectors import token_balances_for
+
+    return sum(
+        int(b.balance)
+        for b in token_balances_for(addresses=[address])
+        if int(b.token_id) == token_id
+    )
+
+
+@transaction.atomic
+def withdrawal_create(*, user: User, token_id: int, amount: int) -> Withdrawal:
+    """Moves custodial songs to the user's linked wallet. The user row is locked first, so
+    concurrent withdrawals of one user are checked one after another against the balance
+    minus what is already on its way."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.wallet_address:
+        raise ApplicationError("Link a wallet (SIWE) to withdraw to.", code="wallet_required")
+    song = Song.objects.filter(token_id=token_id).first()
+    if song is None or not locked.custodial_address:
+        raise ApplicationError("You hold no such song in custody.", code="insufficient_balance")
+    held = _custodial_balance(address=locked.custodial_address, token_id=token_id)
+    on_the_way = (
+        Withdrawal.objects.filter(user=locked, song=song, status=WithdrawalStatus.PENDING)
+        .aggregate(total=Sum("amount"))
+        .get("total")
+        or 0
+    )
+    available = held - on_the_way
+    if amount > available:
+        raise ApplicationError(
+            "Not enough of this song in custody.",
+            code="insufficient_balance",
+            details={"available": max(available, 0)},
+        )
+    withdrawal = Withdrawal.objects.create(
+        user=locked,
+        song=song,
+        amount=amount,
+        from_address=locked.custodial_address,
+        to_address=locked.wallet_address,
+    )
+    chain_tx_enqueue(
+        sender_role="operator",
+        function="withdrawFor",
+        args=[withdrawal.from_address, withdrawal.to_address, token_id, amount],
+        reference=f"withdrawal:{withdrawal.pk}",
+    )
+    return withdrawal
+
+
+def withdrawal_completed(*, withdrawal_id: int, tx_hash: str) -> None:
+    Withdrawal.objects.filter(pk=withdrawal_id, status=WithdrawalStatus.PENDING).update(
+        status=WithdrawalStatus.COMPLETED, tx_hash=tx_hash, updated_at=timezone.now()
+    )
+
+
+def withdrawal_completion_reverted(*, withdrawal_id: int) -> None:
+    Withdrawal.objects.filter(pk=withdrawal_id, status=WithdrawalStatus.COMPLETED).update(
+        status=WithdrawalStatus.PENDING, tx_hash="", updated_at=timezone.now()
+    )
+
+
+def withdrawal_failed(*, withdrawal_id: int, reason: str) -> None:
+    Withdrawal.objects.filter(pk=withdrawal_id, status=WithdrawalStatus.PENDING).update(
+        status=WithdrawalStatus.FAILED, failure_reason=reason[:300], updated_at=timezone.now()
+    )

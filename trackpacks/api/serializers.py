@@ -3,7 +3,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from trackpacks.models import Batch, Pack, Song
+from trackpacks.models import Batch, Pack, Song, Withdrawal
 
 
 class SongSerializer(serializers.ModelSerializer[Song]):
@@ -139,3 +139,27 @@ class CollectionItemSerializer(serializers.Serializer[Any]):
     balance = serializers.IntegerField()
     custody = serializers.ChoiceField(choices=["custodial", "self"])
     address = serializers.CharField()
+
+
+class WithdrawInputSerializer(serializers.Serializer[Any]):
+    token_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    amount = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
+    token_id = serializers.IntegerField(source="song.token_id")
+
+    class Meta:
+        model = Withdrawal
+        fields = [
+            "id",
+            "token_id",
+            "amount",
+            "from_address",
+            "to_address",
+            "status",
+            "tx_hash",
+            "failure_reason",
+            "created_at",
+        ]
+        read_only_fields = fields

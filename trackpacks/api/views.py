@@ -7,6 +7,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from core.auth import request_user
@@ -14,7 +15,7 @@ from core.schema import error_response
 from trackpacks import selectors, services
 from trackpacks.api import serializers as s
 from trackpacks.metadata import token_metadata
-from trackpacks.models import Pack
+from trackpacks.models import Pack, Withdrawal
 
 
 class PublicReadViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
@@ -57,6 +58,11 @@ class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> Any:
         return selectors.pack_list(user=request_user(self.request))
 
+    def get_throttles(self) -> Any:
+        if self.action == "open":
+            return [PackOpenThrottle()]
+        return super().get_throttles()
+
     @extend_schema(
         operation_id="packs_open",
         tags=["packs"],
@@ -69,6 +75,10 @@ class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         pack = self.get_queryset().get(pk=result.pack.pk)
         body = {"pack": pack, "wallet_call": result.wallet_call}
         return Response(s.PackOpenSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PackOpenThrottle(UserRateThrottle):
+    scope = "pack_open"
 
 
 class CollectionView(APIView):
@@ -96,3 +106,30 @@ def metadata_view(request: HttpRequest, token_hex: str) -> JsonResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+class WithdrawView(APIView):
+    @extend_schema(
+        operation_id="collection_withdraw",
+        tags=["collection"],
+        request=s.WithdrawInputSerializer,
+        responses={202: s.WithdrawalSerializer, 422: error_response(422)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.WithdrawInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal = services.withdrawal_create(user=request_user(request), **data.validated_data)
+        return Response(s.WithdrawalSerializer(withdrawal).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="withdrawals_list", tags=["collection"]),
+    retrieve=extend_schema(operation_id="withdrawals_retrieve", tags=["collection"]),
+)
+class WithdrawalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    serializer_class = s.WithdrawalSerializer
+    queryset = Withdrawal.objects.none()  # typed path parameter in the schema; see get_queryset
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> Any:
+        return selectors.withdrawal_list(user=request_user(self.request))
