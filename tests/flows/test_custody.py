@@ -141,7 +141,7 @@ def test_concurrent_withdrawals_never_exceed_the_balance(fan: Fan, catalog: Batc
         open_custodial(fan, pack)
     items = fan.api.get("/api/v1/collection/").json()
     item = max(items, key=lambda i: i["balance"])
-    token = fan.api._credentials["HTTP_AUTHORIZATION"]
+    token = fan.api._credentials["HTTP_AUTHORIZATION"]  # type: ignore[attr-defined]
     statuses: list[int] = []
 
     def withdraw_one() -> None:
