@@ -1,7 +1,8 @@
-"""How chain events change orders."""
+"""How chain events and sent transactions change orders."""
 
 from chain.events import on_event, on_revert
-from chain.models import ChainEvent
+from chain.models import ChainEvent, ChainTransaction
+from chain.outbox import on_tx_status
 from payments import services
 
 
@@ -15,3 +16,31 @@ def _purchased(event: ChainEvent) -> None:
 @on_revert("PacksPurchased")
 def _purchase_reverted(event: ChainEvent) -> None:
     services.order_unsettle_crypto(order_ref=str(event.args["orderRef"]))
+
+
+@on_event("PacksMinted")
+def _minted(event: ChainEvent) -> None:
+    services.card_order_mint_landed(
+        order_ref=str(event.args["orderRef"]),
+        holder=str(event.args["to"]),
+        quantity=int(event.args["quantity"]),
+    )
+
+
+@on_revert("PacksMinted")
+def _mint_reverted(event: ChainEvent) -> None:
+    services.card_order_mint_reverted(order_ref=str(event.args["orderRef"]))
+
+
+@on_tx_status("mintPacks")
+def _mint_status(tx: ChainTransaction) -> None:
+    """A failed mint of a paid card order (e.g. OrderRefAlreadyUsed after someone copied its
+    order_ref into `buyPacks`) puts the order under review; see card_order_mint_landed."""
+    if tx.status != ChainTransaction.Status.FAILED:
+        return
+    kind, _, rest = tx.reference.partition(":")
+    order_id, _, step = rest.partition(":")
+    if kind == "order" and step == "mint" and order_id.isdigit():
+        services.card_order_mint_failed(
+            order_id=int(order_id), reason=tx.failure_reason or "failed"
+        )

@@ -52,6 +52,9 @@ class Order(TimeStampedModel):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     tx_hash = models.CharField(max_length=66, blank=True)
     status_reason = models.CharField(max_length=200, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Handed to Stripe Elements / PaymentSheet; it can confirm this payment, not read the account.
+    stripe_client_secret = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -61,3 +64,14 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.method}, {self.status})"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event already applied: Stripe delivers events more than once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} ({self.type})"

@@ -1,4 +1,4 @@
-"""Orders: reserve inventory, take payment (crypto now, card in payments.stripe), settle once.
+"""Orders: reserve inventory, take payment (crypto on chain, card through Stripe), settle once.
 
 Inventory is `Batch.available`, changed only by conditional UPDATEs, so concurrent orders can
 never take it below zero. Order rows are locked (select_for_update) before any status change,
@@ -10,15 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_custodial_address_ensure
+from chain.outbox import chain_tx_enqueue
 from core.errors import ApplicationError, Conflict
-from payments.models import Order, OrderStatus, PaymentMethod
-from trackpacks.models import Batch, ChainStatus, Custody
+from payments.models import Order, OrderStatus, PaymentMethod, StripeEvent
+from payments.stripe_client import payment_intent_cancel, payment_intent_create
+from trackpacks.models import Batch, ChainStatus, Custody, PackStatus
 from trackpacks.services import batch_release_inventory, packs_issue
 
 logger = logging.getLogger(__name__)
@@ -56,8 +59,9 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
             raise ApplicationError(
                 "Link a wallet (SIWE) before paying with crypto.", code="wallet_required"
             )
-    _reserve(batch_id=batch.pk, quantity=quantity)
-    return Order.objects.create(
+    if batch.available < quantity:
+        raise Conflict("Not enough packs left in this batch.", code="sold_out")
+    order = Order.objects.create(
         user=user,
         batch=batch,
         quantity=quantity,
@@ -68,6 +72,29 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
         payer_address=payer,
         expires_at=timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
     )
+    if method == PaymentMethod.CARD:
+        # Stripe is called before the reservation's UPDATE takes the batch row lock, so
+        # concurrent buyers of a batch do not queue behind the provider's latency.
+        _payment_intent_attach(order=order)
+    try:
+        _reserve(batch_id=batch.pk, quantity=quantity)
+    except Conflict:
+        if order.stripe_payment_intent_id:
+            payment_intent_cancel(payment_intent_id=order.stripe_payment_intent_id)
+        raise
+    return order
+
+
+def _payment_intent_attach(*, order: Order) -> None:
+    intent = payment_intent_create(
+        amount_cents=order.amount_cents,
+        currency=order.currency,
+        order_id=order.pk,
+        order_ref=order.order_ref,
+    )
+    order.stripe_payment_intent_id = intent.id
+    order.stripe_client_secret = intent.client_secret or ""
+    order.save(update_fields=["stripe_payment_intent_id", "stripe_client_secret", "updated_at"])
 
 
 def _locked_order(*, order_ref: str) -> Order | None:
@@ -158,14 +185,22 @@ def order_unsettle_crypto(*, order_ref: str) -> None:
     order.save()
 
 
-@transaction.atomic
 def order_expire(*, order_id: int) -> bool:
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
-        return False
-    order.status = OrderStatus.EXPIRED
-    order.save(update_fields=["status", "updated_at"])
-    batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if (
+            order is None
+            or order.status != OrderStatus.PENDING
+            or order.expires_at > timezone.now()
+        ):
+            return False
+        order.status = OrderStatus.EXPIRED
+        order.save(update_fields=["status", "updated_at"])
+        batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+    if order.stripe_payment_intent_id:
+        # After the commit: the order is expired either way. A payment that still succeeds
+        # (the cancel lost a race) re-takes the inventory when its webhook arrives.
+        payment_intent_cancel(payment_intent_id=order.stripe_payment_intent_id)
     return True
 
 
@@ -215,3 +250,184 @@ def purchase_from_event_args(args: dict[str, Any], *, tx_hash: str) -> CryptoPur
         paid_wei=int(args["paid"]),
         tx_hash=tx_hash,
     )
+
+
+# --------------------------------------------------------------------------- card (Stripe)
+
+
+def _locked_card_order(*, payment_intent_id: str) -> Order | None:
+    if not payment_intent_id:
+        return None
+    return (
+        Order.objects.select_for_update()
+        .select_related("batch", "user")
+        .filter(method=PaymentMethod.CARD, stripe_payment_intent_id=payment_intent_id)
+        .first()
+    )
+
+
+def card_payment_problem(*, order: Order, amount: int, currency: str) -> str | None:
+    if amount != order.amount_cents:
+        return "wrong_amount"
+    if currency.lower() != order.currency.lower():
+        return "wrong_currency"
+    return None
+
+
+def _mint_reference(order: Order) -> str:
+    return f"order:{order.pk}:mint"
+
+
+def _order_flag(order: Order, reason: str) -> None:
+    order.status = OrderStatus.REVIEW
+    order.status_reason = reason[:200]
+    order.save(update_fields=["status", "status_reason", "paid_at", "updated_at"])
+    logger.warning("Order %s flagged for review: %s", order.pk, order.status_reason)
+
+
+def _card_payment_succeeded(intent: dict[str, Any]) -> None:
+    order = _locked_card_order(payment_intent_id=str(intent.get("id", "")))
+    if order is None:
+        logger.warning("payment_intent.succeeded for no order: %s", intent.get("id"))
+        return
+    if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED):
+        return  # already paid, refunded or under review: a late or repeated event
+    if order.status != OrderStatus.PENDING:
+        # The reservation was released, but the money was taken: the buyer gets the packs.
+        _retake_inventory_of_expired(order)
+    order.paid_at = timezone.now()
+    received = intent.get("amount_received") or intent.get("amount") or 0
+    problem = card_payment_problem(
+        order=order, amount=int(received), currency=str(intent.get("currency", ""))
+    )
+    if problem is not None:
+        _order_flag(order, problem)
+        return
+    order.status = OrderStatus.PAID
+    order.save(update_fields=["status", "paid_at", "updated_at"])
+    chain_tx_enqueue(
+        sender_role="minter",
+        function="mintPacks",
+        args=[
+            user_custodial_address_ensure(user=order.user),
+            order.batch_id,
+            order.quantity,
+            order.order_ref,
+        ],
+        reference=_mint_reference(order),
+    )
+
+
+def _card_payment_ended(intent: dict[str, Any], *, reason: str) -> None:
+    order = _locked_card_order(payment_intent_id=str(intent.get("id", "")))
+    if order is None or order.status != OrderStatus.PENDING:
+        return
+    order.status = OrderStatus.FAILED
+    order.status_reason = reason
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+
+
+def _card_refunded(charge: dict[str, Any]) -> None:
+    order = _locked_card_order(payment_intent_id=str(charge.get("payment_intent") or ""))
+    if order is None or order.status == OrderStatus.REFUNDED:
+        return
+    if not charge.get("refunded", True):
+        if order.status != OrderStatus.REVIEW:
+            _order_flag(order, "partial_refund")
+        return
+    if order.status == OrderStatus.PENDING:
+        # The refund overtook the success event: nothing will be minted for this order.
+        batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+    order.status = OrderStatus.REFUNDED
+    order.status_reason = "refunded"
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    order.packs.filter(status=PackStatus.UNOPENED).update(
+        status=PackStatus.VOID, updated_at=timezone.now()
+    )
+
+
+_STRIPE_APPLIERS = {
+    "payment_intent.succeeded": _card_payment_succeeded,
+    "payment_intent.payment_failed": lambda intent: _card_payment_ended(
+        intent, reason="payment_failed"
+    ),
+    "payment_intent.canceled": lambda intent: _card_payment_ended(intent, reason="canceled"),
+    "charge.refunded": _card_refunded,
+}
+
+
+@transaction.atomic
+def stripe_event_apply(*, event: dict[str, Any]) -> bool:
+    """Applies a verified Stripe event once; False for a repeat or an event type we ignore.
+
+    The event id is inserted first: a concurrent duplicate blocks on the unique index until
+    this transaction ends, then sees the id and does nothing. Each applier locks the order
+    and moves it only forward from its current state, so arrival order does not matter."""
+    applier = _STRIPE_APPLIERS.get(event["type"])
+    try:
+        with transaction.atomic():
+            StripeEvent.objects.create(event_id=event["id"], type=event["type"][:100])
+    except IntegrityError:
+        return False
+    if applier is None:
+        return False
+    obj = (event.get("data") or {}).get("object") or {}
+    applier(obj)
+    return True
+
+
+def card_order_mint_landed(*, order_ref: str, holder: str, quantity: int) -> Order | None:
+    """A `PacksMinted` event: the order's packs exist on chain (applied once by the indexer).
+
+    Front-running: anyone can read a card order's order_ref and spend it first in their own
+    `buyPacks`; our `mintPacks` then reverts with OrderRefAlreadyUsed, the mint's failure
+    flags the order for review (see `card_order_mint_failed`), and a human refunds or re-mints
+    under a new reference. The attacker only paid for packs of their own."""
+    order = _locked_order(order_ref=order_ref)
+    if order is None or order.method != PaymentMethod.CARD:
+        return None
+    if order.packs.exists():
+        return order
+    if order.status not in (OrderStatus.PAID, OrderStatus.REVIEW, OrderStatus.REFUNDED):
+        logger.warning("Order %s minted while %s; packs issued anyway", order.pk, order.status)
+    if quantity != order.quantity:
+        logger.warning("Order %s minted %s packs, ordered %s", order.pk, quantity, order.quantity)
+    packs = packs_issue(
+        owner=order.user,
+        batch=order.batch,
+        quantity=quantity,
+        custody=Custody.CUSTODIAL,
+        holder_address=holder,
+        order=order,
+    )
+    if order.status == OrderStatus.REFUNDED:
+        order.packs.filter(pk__in=[p.pk for p in packs]).update(status=PackStatus.VOID)
+        return order
+    order.status = OrderStatus.FULFILLED
+    order.fulfilled_at = timezone.now()
+    order.save(update_fields=["status", "fulfilled_at", "updated_at"])
+    return order
+
+
+def card_order_mint_reverted(*, order_ref: str) -> None:
+    """A reorg took the mint back; the outbox sends the same transaction again."""
+    order = _locked_order(order_ref=order_ref)
+    if order is None or order.method != PaymentMethod.CARD:
+        return
+    if order.packs.exclude(status__in=(PackStatus.UNOPENED, PackStatus.VOID)).exists():
+        logger.error("Order %s: mint reorged away after a pack was opened", order.pk)
+        return
+    order.packs.all().delete()
+    if order.status == OrderStatus.FULFILLED:
+        order.status = OrderStatus.PAID
+        order.fulfilled_at = None
+        order.save(update_fields=["status", "fulfilled_at", "updated_at"])
+
+
+def card_order_mint_failed(*, order_id: int, reason: str) -> None:
+    """The payment was taken but the mint failed: a human refunds or retries."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.PAID:
+        return
+    _order_flag(order, f"mint_failed: {reason}")

@@ -35,8 +35,24 @@ class CryptoPaymentSerializer(serializers.Serializer[Any]):
         }
 
 
+class CardPaymentSerializer(serializers.Serializer[Any]):
+    """What Stripe Elements / PaymentSheet need to confirm the card payment."""
+
+    client_secret = serializers.CharField()
+    publishable_key = serializers.CharField()
+    payment_intent_id = serializers.CharField()
+
+
 class PaymentSerializer(serializers.Serializer[Any]):
     crypto = CryptoPaymentSerializer(allow_null=True)
+    card = CardPaymentSerializer(allow_null=True)
+
+
+class StripeWebhookOutputSerializer(serializers.Serializer[Any]):
+    received = serializers.BooleanField()
+    applied = serializers.BooleanField(
+        help_text="False for a repeated event or an event type this API does not use."
+    )
 
 
 class OrderSerializer(serializers.ModelSerializer[Order]):
@@ -82,4 +98,11 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
                 "value_wei": str(order.amount_wei),
                 "order_ref": order.order_ref,
             }
-        return {"crypto": crypto}
+        card = None
+        if order.method == PaymentMethod.CARD and order.stripe_payment_intent_id:
+            card = {
+                "client_secret": order.stripe_client_secret,
+                "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                "payment_intent_id": order.stripe_payment_intent_id,
+            }
+        return {"crypto": crypto, "card": card}

@@ -1,17 +1,26 @@
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.auth import request_user
 from core.idempotency import HEADER, run_idempotently
-from core.schema import error_response
+from core.schema import ErrorSerializer, error_response
 from payments import selectors, services
 from payments.api import serializers as s
 from payments.models import Order
+from payments.stripe_client import webhook_event_construct
 from payments.throttles import OrderCreateThrottle
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -20,6 +29,12 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     required=True,
     description="Unique per intended order (8-255 printable characters). A retry with the same "
     "key and body replays the first response; another body with the same key is refused.",
+)
+
+PROVIDER_UNAVAILABLE = OpenApiResponse(
+    ErrorSerializer,
+    description="`payment_provider_unavailable`: Stripe could not be reached; nothing was "
+    "reserved. Retry with the same Idempotency-Key.",
 )
 
 
@@ -49,7 +64,12 @@ class OrderViewSet(
         tags=["orders"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.OrderCreateInputSerializer,
-        responses={201: s.OrderSerializer, 409: error_response(409), 422: error_response(422)},
+        responses={
+            201: s.OrderSerializer,
+            409: error_response(409),
+            422: error_response(422),
+            503: PROVIDER_UNAVAILABLE,
+        },
     )
     def create(self, request: Request) -> Response:
         user = request_user(request)
@@ -87,3 +107,35 @@ class OrderViewSet(
             user=request_user(request), order_id=int(pk), tx_hash=data.validated_data["tx_hash"]
         )
         return Response(s.OrderSerializer(order).data)
+
+
+class StripeWebhookView(APIView):
+    """Stripe calls this; it is authenticated by the signature, not by a user."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="payments_stripe_webhook",
+        tags=["payments"],
+        auth=[],
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="Stripe's signature of the raw body (`t=...,v1=...`).",
+            )
+        ],
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: s.StripeWebhookOutputSerializer, 400: error_response(400)},
+    )
+    def post(self, request: Request) -> Response:
+        event = webhook_event_construct(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+        applied = services.stripe_event_apply(event=event)
+        return Response(
+            s.StripeWebhookOutputSerializer({"received": True, "applied": applied}).data
+        )

@@ -1,0 +1,23 @@
+"""Periodic housekeeping for orders (to be scheduled by Celery beat)."""
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def orders_expire() -> None:
+    from payments.services import orders_expire_due
+
+    expired = orders_expire_due()
+    if expired:
+        logger.info("Expired %s unpaid order(s)", expired)
+
+
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def idempotency_keys_purge() -> None:
+    from core.idempotency import idempotency_keys_purge as purge
+
+    purge()

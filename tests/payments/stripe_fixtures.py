@@ -1,0 +1,108 @@
+"""Stripe test helpers: a real localstripe process per session, and self-signed webhooks.
+
+Import the fixtures you use into the test module (`from tests.payments.stripe_fixtures import
+localstripe, stripe_local  # noqa: F401`)."""
+
+import hashlib
+import hmac
+import json
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.chain_fixtures import _free_port
+
+WEBHOOK_URL = "/api/v1/payments/stripe/webhook/"
+WEBHOOK_SECRET = "whsec_test_trackpacks"
+
+# localstripe pickles its store to /tmp/localstripe.pickle after every write; a test run must
+# neither clobber a developer's `make run` data nor pay for the disk writes.
+_RUN_LOCALSTRIPE = (
+    "import localstripe.resources as r; r.Store.dump_to_disk = lambda self: None; "
+    "from localstripe.server import start; start()"
+)
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", _RUN_LOCALSTRIPE, "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.post(f"{url}/_config/webhooks/probe", timeout=1)
+                break
+            except requests.RequestException:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("localstripe did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def stripe_local(localstripe: str, settings: Any) -> str:
+    """Settings pointed at the session's localstripe."""
+    settings.STRIPE_LOCAL = True
+    settings.STRIPE_API_BASE = localstripe
+    settings.STRIPE_SECRET_KEY = "sk_test_local"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_local"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return localstripe
+
+
+def localstripe_get(base: str, path: str) -> Any:
+    response = requests.get(
+        f"{base}{path}", headers={"Authorization": "Bearer sk_test_local"}, timeout=5
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def stripe_event(
+    event_type: str, obj: dict[str, Any], event_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": event_id or f"evt_{secrets.token_hex(8)}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "api_version": "2024-06-20",
+        "data": {"object": obj},
+    }
+
+
+def signature_header(payload: str, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def deliver(client: Any, event: dict[str, Any], **signing: Any) -> Any:
+    payload = json.dumps(event)
+    return client.post(
+        WEBHOOK_URL,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signature_header(payload, **signing),
+    )
