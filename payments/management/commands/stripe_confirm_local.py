@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from payments.stripe_client import stripe_client
 
 SUCCEEDS = "4242424242424242"
-DECLINED = "4000000000000002"
+DECLINED = "4000000000000341"  # attaches, then the charge is declined
 
 
 class Command(BaseCommand):
