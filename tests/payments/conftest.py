@@ -2,6 +2,7 @@ from typing import Any
 
 import pytest
 
+from tests.flows.conftest import catalog  # noqa: F401  (a batch registered on anvil)
 from tests.payments.stripe_fixtures import WEBHOOK_SECRET, localstripe, stripe_local  # noqa: F401
 
 
