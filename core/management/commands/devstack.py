@@ -1,15 +1,18 @@
 """`make run`: the whole product on one machine with zero configuration.
 
-Starts anvil (chain state persisted under DATA_DIR), deploys the contracts when that chain has
+Starts anvil (chain state persisted under DATA_DIR), localstripe when no real Stripe key is
+configured (its webhook pointed at this server), deploys the contracts when that chain has
 none, migrates, seeds the demo catalog and a demo fan, then runs the web server, the Celery
 worker and beat (which drives the outbox, the indexer and the local VRF fulfiller). Ctrl-C
 stops everything; the next run keeps the data."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,25 @@ def _wait_for_rpc(url: str, timeout: float = 30.0) -> None:
         except OSError:
             time.sleep(0.3)
     raise CommandError(f"anvil did not answer at {url} within {timeout:.0f}s")
+
+
+def _register_localstripe_webhook(api_base: str, target: str, timeout: float = 20.0) -> None:
+    """localstripe signs and POSTs its events to every registered URL (one per name)."""
+    body = json.dumps({"url": target, "secret": settings.STRIPE_WEBHOOK_SECRET}).encode()
+    deadline = time.monotonic() + timeout
+    while True:
+        request = urllib.request.Request(  # noqa: S310  (our own loopback localstripe)
+            f"{api_base}/_config/webhooks/trackpacks",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2):  # noqa: S310
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise CommandError(f"localstripe did not answer at {api_base}") from None
+            time.sleep(0.3)
 
 
 def demo_wallet() -> tuple[str, str]:
@@ -90,6 +112,12 @@ class Command(BaseCommand):
             call_command("seed_demo")
             address, key = demo_wallet()
             _demo_user(address)
+            if settings.STRIPE_LOCAL:
+                procs.append(self._start_localstripe(data_dir))
+                _register_localstripe_webhook(
+                    settings.STRIPE_API_BASE.rstrip("/"),
+                    f"http://127.0.0.1:{options['port']}/api/v1/payments/stripe/webhook/",
+                )
             procs += self._start_services(options["port"], data_dir)
             self._print_banner(options["port"], address, key)
             self._supervise(procs)
@@ -109,6 +137,12 @@ class Command(BaseCommand):
         ]  # fmt: skip
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
+    def _start_localstripe(self, data_dir: Path) -> "subprocess.Popen[bytes]":
+        port = urllib.parse.urlsplit(settings.STRIPE_API_BASE).port or 8420
+        log = (data_dir / "localstripe.log").open("ab")
+        command = [str(Path(sys.executable).parent / "localstripe"), "--port", str(port)]
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+
     def _start_services(self, port: int, data_dir: Path) -> list["subprocess.Popen[bytes]"]:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "config"]
@@ -122,6 +156,9 @@ class Command(BaseCommand):
 
     def _print_banner(self, port: int, address: str, key: str) -> None:
         base = f"http://127.0.0.1:{port}"
+        stripe = "api.stripe.com (STRIPE_SECRET_KEY)"
+        if settings.STRIPE_LOCAL:
+            stripe = f"localstripe at {settings.STRIPE_API_BASE} (see README: buy by card)"
         self.stdout.write(
             self.style.SUCCESS(
                 "\nTrackPacks is running (Ctrl-C stops everything; data stays in DATA_DIR)\n"
@@ -132,6 +169,7 @@ class Command(BaseCommand):
                 f"  Demo wallet:  {address} (linked to the demo login)\n"
                 f"  Wallet key:   {key}  (anvil test key, local chain only)\n"
                 f"  Chain RPC:    {settings.CHAIN_RPC_URL} (chain id 31337)\n"
+                f"  Stripe:       {stripe}\n"
             )
         )
 
