@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
@@ -35,6 +38,88 @@ def pack_list(*, user: User) -> QuerySet[Pack]:
             )
         )
     )
+
+
+# --- List rows as plain dicts (`.values()`): the list endpoints serialize these directly, which
+# is 2-3x cheaper than building model instances and running a ModelSerializer per row.
+# The shape they produce is pinned to the serializers' by tests/trackpacks/test_list_rows.py.
+
+SONG_ROW_FIELDS = (
+    "id",
+    "token_id",
+    "title",
+    "artist",
+    "rarity",
+    "description",
+    "image_url",
+    "audio_url",
+)
+NESTED_SONG_FIELDS = tuple(f"song__{name}" for name in SONG_ROW_FIELDS)
+
+
+def song_rows() -> QuerySet[Song, Any]:
+    rows: QuerySet[Song, Any] = Song.objects.values(*SONG_ROW_FIELDS)
+    return rows
+
+
+def batch_rows() -> QuerySet[Batch, Any]:
+    return Batch.objects.values(
+        "id",
+        "name",
+        "description",
+        "price_cents",
+        "currency",
+        "price_wei",
+        "supply",
+        "available",
+        "sale_open",
+        "chain_status",
+        "created_at",
+    )
+
+
+def pool_rows_by_batch(*, batch_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Pool entries with their songs (`song__*` keys), per batch, by song token id; 1 query."""
+    pools: dict[int, list[dict[str, Any]]] = {batch_id: [] for batch_id in batch_ids}
+    if pools:
+        entries = (
+            PoolEntry.objects.filter(batch_id__in=list(pools))
+            .order_by("song__token_id")
+            .values("batch_id", "weight", *NESTED_SONG_FIELDS)
+        )
+        for entry in entries:
+            pools[entry["batch_id"]].append(entry)
+    return pools
+
+
+def pack_rows(*, user: User) -> QuerySet[Pack, Any]:
+    # The opening is a one-to-one reverse relation: the LEFT JOIN adds no rows.
+    return Pack.objects.filter(owner_id=user.pk).values(
+        "id",
+        "batch_id",
+        "batch__name",
+        "order_id",
+        "custody",
+        "holder_address",
+        "status",
+        "created_at",
+        "opening__id",
+        "opening__revealed_at",
+    )
+
+
+def revealed_song_rows_by_opening(*, opening_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The revealed songs (`song__*` keys) of each opening, in draw order; 1 query or none."""
+    revealed: dict[int, list[dict[str, Any]]] = {opening_id: [] for opening_id in opening_ids}
+    if revealed:
+        rows = (
+            RevealedSong.objects.filter(opening_id__in=list(revealed))
+            .order_by("opening_id", "position")
+            .values("opening_id", *NESTED_SONG_FIELDS)
+        )
+        for row in rows:
+            revealed[row["opening_id"]].append(row)
+    return revealed
 
 
 def token_metadata_subject(*, token_id: int) -> Song | Batch | None:

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from core.auth import request_user
 from core.schema import error_response
 from trackpacks import selectors, services
+from trackpacks.api import representations
 from trackpacks.api import serializers as s
 from trackpacks.metadata import token_metadata
 from trackpacks.models import Pack, Withdrawal
@@ -22,6 +24,19 @@ class PublicReadViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     lookup_value_regex = "[0-9]+"
+
+
+def _paginated_rows(
+    view: viewsets.GenericViewSet,  # type: ignore[type-arg]
+    rows: Any,
+    represent: Callable[[list[Any]], Sequence[dict[str, Any]]],
+) -> Response:
+    """A list response from `.values()` rows: the same pagination and body as the stock
+    ListModelMixin, without model instances or a serializer per row (the schema still comes
+    from `serializer_class`; representations.py mirrors it)."""
+    page = view.paginate_queryset(rows)
+    assert page is not None  # noqa: S101  (pagination is always on: DEFAULT_PAGINATION_CLASS)
+    return view.get_paginated_response(represent(page))
 
 
 @extend_schema_view(
@@ -34,6 +49,9 @@ class SongViewSet(PublicReadViewSet):
     def get_queryset(self) -> Any:
         return selectors.song_list()
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _paginated_rows(self, selectors.song_rows(), representations.songs_data)
+
 
 @extend_schema_view(
     list=extend_schema(operation_id="batches_list", tags=["catalog"]),
@@ -44,6 +62,9 @@ class BatchViewSet(PublicReadViewSet):
 
     def get_queryset(self) -> Any:
         return selectors.batch_list()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _paginated_rows(self, selectors.batch_rows(), representations.batches_data)
 
 
 @extend_schema_view(
@@ -57,6 +78,10 @@ class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self) -> Any:
         return selectors.pack_list(user=request_user(self.request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = selectors.pack_rows(user=request_user(request))
+        return _paginated_rows(self, rows, representations.packs_data)
 
     def get_throttles(self) -> Any:
         if self.action == "open":
