@@ -34,8 +34,9 @@ class Command(BaseCommand):
             "chainId": settings.CHAIN_ID,
         }
         tx["gas"] = w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
-        tx["maxPriorityFeePerGas"] = w3.eth.max_priority_fee
-        tx["maxFeePerGas"] = 2 * w3.eth.get_block("latest")["baseFeePerGas"] + tx["maxPriorityFeePerGas"]
+        priority_fee = w3.eth.max_priority_fee
+        tx["maxPriorityFeePerGas"] = priority_fee
+        tx["maxFeePerGas"] = 2 * w3.eth.get_block("latest")["baseFeePerGas"] + priority_fee
         signed = Account.from_key(key).sign_transaction(tx)
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
