@@ -30,7 +30,7 @@ class Command(BaseCommand):
             "to": Web3.to_checksum_address(options["to"]),
             "data": options["data"],
             "value": int(options["value"]),
-            "nonce": w3.eth.get_transaction_count(address, "pending"),
+            "nonce": w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending"),
             "chainId": settings.CHAIN_ID,
         }
         tx["gas"] = w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
