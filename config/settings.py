@@ -308,3 +308,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 30)
 # Off by default in development so the API is "ok" without a worker running.
 HEALTH_WORKER_REQUIRED = env_bool("HEALTH_WORKER_REQUIRED", default=not DEBUG)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web + worker processes share the SQLite file: take the write lock when a transaction
+    # starts (no "database is locked" on lock upgrade), wait for it, and let readers use WAL.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
