@@ -1,7 +1,42 @@
+from typing import Any
+
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+_MESSAGE = "Enter a whole number of at least 1."
+
+
+def _positive_int_param(request: Request, name: str) -> int | None:
+    """The query parameter as a positive integer, None when absent; junk is a 400, not ignored."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ValidationError({name: [_MESSAGE]})
+    return int(raw)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """`?page=` / `?page_size=` must be positive integers (as the schema says); a page size
+    above `max_page_size` is capped, never refused."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        return _positive_int_param(request, self.page_query_param) or 1
+
+    def get_page_size(self, request: Request) -> int:
+        requested = _positive_int_param(request, self.page_size_query_param)
+        if requested is None:
+            return self.page_size
+        return min(requested, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters

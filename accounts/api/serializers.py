@@ -4,6 +4,7 @@ from eth_utils.address import is_checksum_address
 from rest_framework import serializers
 
 from accounts.models import User
+from core.serializer_fields import StrictCharField, StrictEmailField, StringOnlyMixin
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -33,11 +34,9 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
 
 class RegisterInputSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
-    display_name = serializers.CharField(
-        max_length=80, required=False, default="", allow_blank=True
-    )
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
+    display_name = StrictCharField(max_length=80, required=False, default="", allow_blank=True)
 
 
 class TokenPairSerializer(serializers.Serializer[Any]):
@@ -50,34 +49,34 @@ class RegisterOutputSerializer(TokenPairSerializer):
 
 
 class LoginInputSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
 class RefreshInputSerializer(serializers.Serializer[Any]):
-    refresh = serializers.CharField(max_length=2048)
+    refresh = StrictCharField(max_length=2048)
 
 
 class MeUpdateInputSerializer(serializers.Serializer[Any]):
-    display_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
+    display_name = StrictCharField(max_length=80, allow_blank=True, required=False)
 
 
 class PasswordChangeInputSerializer(serializers.Serializer[Any]):
-    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    old_password = StrictCharField(max_length=128, trim_whitespace=False)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
 class PasswordResetInputSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
 
 
 class PasswordResetConfirmInputSerializer(serializers.Serializer[Any]):
-    uid = serializers.CharField(max_length=64)
-    token = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    uid = StrictCharField(max_length=64)
+    token = StrictCharField(max_length=128)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
-class WalletAddressField(serializers.RegexField):
+class WalletAddressField(StringOnlyMixin, serializers.RegexField):
     """A 0x-prefixed 20-byte hex address; mixed case must carry a valid EIP-55 checksum."""
 
     default_error_messages = {
@@ -108,9 +107,9 @@ class WalletNonceOutputSerializer(serializers.Serializer[Any]):
 
 
 class WalletLinkInputSerializer(serializers.Serializer[Any]):
-    message = serializers.CharField(
+    message = StrictCharField(
         max_length=4096, trim_whitespace=False, help_text="The message from the nonce step."
     )
-    signature = serializers.CharField(
+    signature = StrictCharField(
         max_length=200, help_text="The EIP-191 personal_sign signature, 0x-prefixed hex."
     )

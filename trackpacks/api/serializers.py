@@ -3,6 +3,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializer_fields import StrictIntegerField
 from trackpacks.models import Batch, Pack, Song, Withdrawal
 
 
@@ -142,8 +143,8 @@ class CollectionItemSerializer(serializers.Serializer[Any]):
 
 
 class WithdrawInputSerializer(serializers.Serializer[Any]):
-    token_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    amount = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    token_id = StrictIntegerField(min_value=1, max_value=2**63 - 1)
+    amount = StrictIntegerField(min_value=1, max_value=1_000_000)
 
 
 class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):

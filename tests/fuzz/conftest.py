@@ -1,0 +1,62 @@
+"""A populated world for the schema fuzzer: a fan with a linked wallet and a valid access token,
+a registered catalog on the session's anvil chain, a crypto order, custodial packs (one opened),
+indexed songs and a withdrawal, so generated calls can reach real objects, not only 404s."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from accounts.services import user_tokens
+from tests.flows.conftest import Fan, catalog, fan, run_background  # noqa: F401  (fixtures, shared with flows)
+from tests.flows.test_custody import give_custodial_packs, open_custodial
+from trackpacks.models import Batch
+
+SCHEMA_PATH = "/api/schema/?format=json"
+
+
+@dataclass(frozen=True)
+class World:
+    fan: Fan
+    access: str
+    # Real ids, by the first path segment after /api/v1/ that owns an `{id}` parameter.
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def world(fan: Fan, catalog: Batch) -> World:  # noqa: F811  (the flows fixtures)
+    opened, unopened = give_custodial_packs(fan, catalog, 2)
+    revealed = open_custodial(fan, opened)["songs"]
+    withdrawal = fan.api.post(
+        "/api/v1/collection/withdraw/", {"token_id": revealed[0]["token_id"], "amount": 1}
+    )
+    assert withdrawal.status_code == 202, withdrawal.content
+    run_background()
+    order = fan.api.post(
+        "/api/v1/orders/",
+        {"batch": catalog.pk, "quantity": 1, "method": "crypto"},
+        HTTP_IDEMPOTENCY_KEY=f"fuzz-{uuid.uuid4()}",
+    )
+    assert order.status_code == 201, order.content
+    return World(
+        fan=fan,
+        access=user_tokens(user=fan.user)["access"],
+        ids={
+            "orders": order.json()["id"],
+            "packs": unopened.pk,
+            "withdrawals": withdrawal.json()["id"],
+            "songs": revealed[0]["id"],
+            "batches": catalog.pk,
+        },
+    )
+
+
+@pytest.fixture
+def api_schema(world: World) -> OpenApiSchema:
+    """The live OpenAPI document, served by the WSGI app in-process; calls go to the same app."""
+    schema: Any = schemathesis.openapi.from_wsgi(SCHEMA_PATH, get_wsgi_application())
+    return schema  # type: ignore[no-any-return]
