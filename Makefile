@@ -47,3 +47,16 @@ superuser: migrate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Performance benchmarks, written up in docs/BENCHMARKS.md. Loopback only, each in its own temp
+# dir and SQLite file (~5-6 minutes). Gas is re-measured by `make gas` (printed; docs/GAS.md is
+# left as committed); BENCH_GAS=table prints the committed table instead.
+.PHONY: bench
+bench: install node-deps
+	$(PY) -m benchmarks.api_throughput
+	$(PY) -m benchmarks.query_counts
+	@if [ "$(BENCH_GAS)" = table ]; then $(PY) -m benchmarks.gas_table; \
+	else GAS_MD=- $(MAKE) --no-print-directory gas; fi
+	$(PY) -m benchmarks.open_latency --samples 20 --beat 0.25 --broker-poll 0.1
+	$(PY) -m benchmarks.open_latency --samples 20
+	$(PY) -m benchmarks.card_fulfilment --orders 200

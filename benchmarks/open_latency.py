@@ -1,0 +1,153 @@
+"""Open latency on anvil: `POST /api/v1/packs/{id}/open/` until the API shows the pack
+`opened` with its 5 songs, as a fan sees it.
+
+Real processes, as `make run` starts them: anvil, gunicorn (2 sync workers), a Celery worker
+(concurrency 2) and Celery beat, which schedules the outbox, indexer and local VRF fulfiller
+passes every CELERY_BEAT_INTERVAL_SECONDS. The fan's custodial wallet holds packs minted
+through the outbox (`mintPacks`), so each open goes API -> outbox `openPackFor` -> indexer
+(PackOpenRequested) -> local fulfiller -> indexer (PackOpened) -> API.
+
+    .venv/bin/python -m benchmarks.open_latency [--samples 20] [--beat 2] [--broker-poll 1]
+"""
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import time
+
+from benchmarks.harness import BIN, free_port, prepare, spawn, start_gunicorn, stop
+
+TARGET_SECONDS = 2.0
+
+
+def _request(port: int, method: str, path: str, token: str) -> tuple[int, dict[str, object]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--beat", type=float, default=2.0, help="CELERY_BEAT_INTERVAL_SECONDS")
+    parser.add_argument(
+        "--broker-poll", type=float, default=1.0, help="filesystem broker polling interval"
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="per open")
+    args = parser.parse_args()
+
+    anvil_port = free_port()
+    tmp = prepare(
+        "open",
+        CHAIN_RPC_URL=f"http://127.0.0.1:{anvil_port}",
+        CHAIN_ID="31337",
+        CELERY_BEAT_INTERVAL_SECONDS=str(args.beat),
+        BENCH_BROKER_POLL=str(args.broker_poll),
+        HEALTH_WORKER_REQUIRED="false",
+    )
+    from benchmarks.chainstack import deploy_with_catalog, passes_until, start_anvil
+
+    procs = [start_anvil(tmp, anvil_port)]
+    try:
+        from django.db import transaction
+
+        from accounts.models import User
+        from accounts.services import user_custodial_address_ensure, user_tokens
+        from chain.models import ChainTransaction
+        from chain.outbox import chain_tx_enqueue
+        from core.models import WorkerHeartbeat
+        from trackpacks.models import Custody, Pack
+        from trackpacks.services import packs_issue
+
+        batch = deploy_with_catalog()
+        fan = User.objects.create_user("open-bench@example.com", "open-bench-passphrase-1")
+        holder = user_custodial_address_ensure(user=fan)
+        with transaction.atomic():
+            mint = chain_tx_enqueue(
+                sender_role="minter",
+                function="mintPacks",
+                args=[holder, batch.pk, args.samples, "0x" + "be" * 32],
+                reference="bench:open-latency:mint",
+            )
+        passes_until(
+            lambda: (
+                ChainTransaction.objects.get(pk=mint.pk).status == ChainTransaction.Status.CONFIRMED
+            )
+        )
+        packs = packs_issue(
+            owner=fan,
+            batch=batch,
+            quantity=args.samples,
+            custody=Custody.CUSTODIAL,
+            holder_address=holder,
+            order=None,
+        )
+        token = user_tokens(user=fan)["access"]
+
+        celery = [str(BIN / "celery"), "-A", "config"]
+        procs.append(
+            spawn(
+                [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING"],
+                log=tmp / "worker.log",
+            )
+        )
+        procs.append(
+            spawn(
+                [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(tmp / "beat")],
+                log=tmp / "beat.log",
+            )
+        )
+        server, port = start_gunicorn(tmp)
+        procs.append(server)
+        deadline = time.monotonic() + 60
+        while not WorkerHeartbeat.objects.exists():  # the worker runs beat's tasks
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no worker heartbeat; see {tmp}/worker.log")
+            time.sleep(0.2)
+
+        latencies = []
+        for pack in packs:
+            started = time.perf_counter()
+            status, body = _request(port, "POST", f"/api/v1/packs/{pack.pk}/open/", token)
+            if status != 202:
+                raise SystemExit(f"open of pack {pack.pk}: HTTP {status} {body}")
+            while True:
+                status, body = _request(port, "GET", f"/api/v1/packs/{pack.pk}/", token)
+                if body.get("status") == "opened":
+                    break
+                if time.perf_counter() - started > args.timeout:
+                    raise SystemExit(f"pack {pack.pk} not opened after {args.timeout}s: {body}")
+                time.sleep(0.02)
+            latencies.append(time.perf_counter() - started)
+            songs = body.get("songs")
+            assert isinstance(songs, list)
+            assert len(songs) == 5
+        opened = Pack.objects.filter(pk__in=[p.pk for p in packs], status="opened").count()
+    finally:
+        stop(procs)
+
+    latencies.sort()
+    median = statistics.median(latencies)
+    p90 = latencies[max(0, round(0.9 * len(latencies)) - 1)]
+    ok = "met" if median <= TARGET_SECONDS else "MISSED"
+    print(
+        f"\nOpen latency on anvil (gunicorn + celery worker + beat every {args.beat:g}s, "
+        f"broker poll {args.broker_poll:g}s): {opened}/{len(packs)} opened"
+    )
+    print("| samples | median | p90 | min | max | target |")
+    print("|---:|---:|---:|---:|---:|---|")
+    print(
+        f"| {len(latencies)} | {median:.2f} s | {p90:.2f} s | {latencies[0]:.2f} s "
+        f"| {latencies[-1]:.2f} s | median ≤ {TARGET_SECONDS:g} s {ok} |"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
