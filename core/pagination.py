@@ -1,10 +1,11 @@
 from typing import Any
 
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 _MESSAGE = "Enter a whole number of at least 1."
+_MAX_OFFSET = 2**62  # SQL OFFSET is a signed 64-bit integer on SQLite and PostgreSQL
 
 
 def _positive_int_param(request: Request, name: str) -> int | None:
@@ -27,7 +28,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
     last_page_strings = ()
 
     def get_page_number(self, request: Request, paginator: Any) -> int:
-        return _positive_int_param(request, self.page_query_param) or 1
+        number = _positive_int_param(request, self.page_query_param) or 1
+        if (number - 1) * self.get_page_size(request) > _MAX_OFFSET:
+            # Past any row there can be, and an OFFSET the database cannot take (a 500).
+            raise NotFound("Invalid page.")
+        return number
 
     def get_page_size(self, request: Request) -> int:
         requested = _positive_int_param(request, self.page_size_query_param)

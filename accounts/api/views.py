@@ -87,6 +87,8 @@ class RefreshView(PublicAPIView):
             rotation.is_valid(raise_exception=True)
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
+        except User.DoesNotExist as exc:  # simplejwt looks the user up unguarded
+            raise InvalidToken("The token's account no longer exists.") from exc
         return Response(s.TokenPairSerializer(rotation.validated_data).data)
 
 
