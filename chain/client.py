@@ -27,8 +27,16 @@ COORDINATOR_MOCK = "VRFCoordinatorV2_5Mock"
 
 
 class ChainNotConfigured(ApplicationError):
+    """The detail (file paths, commands to run) is for operators: `str(exc)` and the logs carry
+    it; API clients get a generic 503 message."""
+
     def __init__(self, message: str) -> None:
-        super().__init__(message, code="chain_not_configured", status_code=503)
+        super().__init__(
+            "The blockchain service is not available right now; try again later.",
+            code="chain_not_configured",
+            status_code=503,
+        )
+        self.args = (message,)
 
 
 @dataclass(frozen=True)

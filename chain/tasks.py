@@ -40,7 +40,7 @@ def _run_pass(name: str, func: Callable[[], object]) -> None:
         try:
             func()
         except ChainNotConfigured as exc:
-            logger.warning("%s skipped: %s", name, exc.message)
+            logger.warning("%s skipped: %s", name, exc)
 
 
 @shared_task(ignore_result=True)  # type: ignore[untyped-decorator]

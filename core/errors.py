@@ -73,6 +73,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, ApplicationError):
+        if exc.status_code >= 500:
+            request = context.get("request")
+            path = getattr(request, "path", "?")
+            logger.error("%s on %s: %s", exc.code, path, exc)  # the operator's detail
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
 
