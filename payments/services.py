@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_custodial_address_ensure
+from chain.models import ChainTransaction
 from chain.outbox import chain_tx_enqueue
 from core.errors import ApplicationError, Conflict
-from payments.models import Order, OrderStatus, PaymentMethod, StripeEvent
+from payments.models import HOLDS_INVENTORY, Order, OrderStatus, PaymentMethod, StripeEvent
 from payments.stripe_client import payment_intent_cancel, payment_intent_create
 from trackpacks.models import Batch, ChainStatus, Custody, PackStatus
 from trackpacks.services import batch_release_inventory, packs_issue
@@ -278,6 +279,15 @@ def _mint_reference(order: Order) -> str:
     return f"order:{order.pk}:mint"
 
 
+def _mint_queued_or_done(order: Order) -> bool:
+    return (
+        order.packs.exists()
+        or ChainTransaction.objects.filter(reference=_mint_reference(order))
+        .exclude(status=ChainTransaction.Status.FAILED)
+        .exists()
+    )
+
+
 def _order_flag(order: Order, reason: str) -> None:
     order.status = OrderStatus.REVIEW
     order.status_reason = reason[:200]
@@ -296,9 +306,9 @@ def _card_payment_succeeded(intent: dict[str, Any]) -> None:
         # The reservation was released, but the money was taken: the buyer gets the packs.
         _retake_inventory_of_expired(order)
     order.paid_at = timezone.now()
-    received = intent.get("amount_received") or intent.get("amount") or 0
+    received = intent["amount_received"] if "amount_received" in intent else intent.get("amount")
     problem = card_payment_problem(
-        order=order, amount=int(received), currency=str(intent.get("currency", ""))
+        order=order, amount=int(received or 0), currency=str(intent.get("currency", ""))
     )
     if problem is not None:
         _order_flag(order, problem)
@@ -336,8 +346,9 @@ def _card_refunded(charge: dict[str, Any]) -> None:
         if order.status != OrderStatus.REVIEW:
             _order_flag(order, "partial_refund")
         return
-    if order.status == OrderStatus.PENDING:
-        # The refund overtook the success event: nothing will be minted for this order.
+    if order.status in HOLDS_INVENTORY and not _mint_queued_or_done(order):
+        # Nothing is or will be on chain for this order (the refund overtook the success
+        # event, the payment was under review, or the mint failed): its packs go back on sale.
         batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
     order.status = OrderStatus.REFUNDED
     order.status_reason = "refunded"

@@ -311,3 +311,34 @@ def test_failed_mint_flags_the_order(batch: Batch, buyer: User) -> None:
     order.refresh_from_db()
     assert order.status == OrderStatus.REVIEW
     assert order.status_reason == "mint_failed: reverted: OrderRefAlreadyUsed(bytes32)"
+
+
+def test_refund_of_a_payment_under_review_frees_the_packs(
+    api: Any, batch: Batch, buyer: User
+) -> None:
+    order = card_order(batch, buyer)
+    deliver(api, stripe_event("payment_intent.succeeded", intent(order, currency="eur")))
+    assert available(batch) == 8
+    deliver(api, stripe_event("charge.refunded", charge(order)))
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    assert available(batch) == 10  # nothing was minted for it
+
+
+def test_refund_after_a_failed_mint_frees_the_packs(batch: Batch, buyer: User, api: Any) -> None:
+    order = card_order(batch, buyer, status=OrderStatus.PAID)
+    tx = ChainTransaction.objects.create(
+        chain_id=31337,
+        sender_role="minter",
+        sender_address="0x" + "11" * 20,
+        to_address="0x" + "22" * 20,
+        function="mintPacks",
+        args=[],
+        calldata="0x",
+        reference=f"order:{order.pk}:mint",
+        status=ChainTransaction.Status.FAILED,
+        failure_reason="reverted: OrderRefAlreadyUsed(bytes32)",
+    )
+    _mint_status(tx)
+    deliver(api, stripe_event("charge.refunded", charge(order)))
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    assert available(batch) == 10
