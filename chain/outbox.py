@@ -263,12 +263,21 @@ def _revert_reason_for_receipt(w3: Web3, tx: ChainTransaction) -> str:
 
 def _poll_receipts(w3: Web3, address: str, chain_id: int) -> None:
     conf = chain_settings()
+    chain_nonce: int | None = None
     for tx in ChainTransaction.objects.filter(
         chain_id=chain_id, sender_address=address, status=Status.SENT
     ).exclude(tx_hash=""):
         receipt = _find_receipt(w3, tx)
         if receipt is not None:
             _mark_mined(tx, receipt)
+            continue
+        if tx.last_broadcast_at is None or tx.nonce is None:
+            continue
+        if chain_nonce is None:
+            chain_nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(address))
+        if tx.nonce < chain_nonce:
+            # The node took it, yet its nonce went to another transaction: resync.
+            _nonce_too_low(w3, tx)
     head = w3.eth.block_number
     for tx in ChainTransaction.objects.filter(
         chain_id=chain_id, sender_address=address, status=Status.MINED

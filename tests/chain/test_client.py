@@ -56,3 +56,22 @@ def test_keys_are_required_off_the_local_chain(settings: object) -> None:
     settings.CHAIN_MINTER_KEY = ""  # type: ignore[attr-defined]
     with pytest.raises(ImproperlyConfigured, match="CHAIN_MINTER_KEY"):
         signer_key("minter")
+
+
+def test_deploy_command_refuses_other_chains(settings: object) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.CHAIN_ID = 80002  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="31337"):
+        call_command("chain_deploy_local")
+
+
+@pytest.mark.chain
+def test_deploy_command_keeps_a_live_deployment(chain: dict[str, object]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("chain_deploy_local", stdout=out)
+    assert chain["deployment"].trackpacks.address in out.getvalue()  # type: ignore[attr-defined]

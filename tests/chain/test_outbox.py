@@ -36,6 +36,16 @@ def enqueue_songs(
         )
 
 
+def debug(chainh: ChainHelper, tx: ChainTransaction) -> str:
+    admin = signer_address("admin")
+    return (
+        f"{tx.nonce=} {tx.last_error=} {tx.attempts=} {tx.last_broadcast_at=} {tx.next_attempt_at=}"
+        f" latest={chainh.w3.eth.get_transaction_count(admin)}"
+        f" pending={chainh.w3.eth.get_transaction_count(admin, 'pending')}"
+        f" pool={chainh.rpc('txpool_content')}"
+    )
+
+
 def passes(count: int = 2) -> None:
     for _ in range(count):
         outbox_process_once()
@@ -160,9 +170,9 @@ def test_insufficient_funds_fails_fast(
 
     chainh.rpc("anvil_setBalance", [signer_address("admin"), hex(10**21)])
     after = enqueue_songs("songs:funded", [42])
-    passes()
+    passes(3)
     after.refresh_from_db()
-    assert after.status == Status.CONFIRMED
+    assert after.status == Status.CONFIRMED, debug(chainh, after)
     if tx.nonce is not None:  # refused by the node: its nonce was handed on, no gap
         assert after.nonce == tx.nonce
 
@@ -201,7 +211,7 @@ def test_nonce_used_elsewhere_is_resynced(chainh: ChainHelper) -> None:
     tx = enqueue_songs("songs:n2", [63])
     passes(3)
     tx.refresh_from_db()
-    assert tx.status == Status.CONFIRMED
+    assert tx.status == Status.CONFIRMED, debug(chainh, tx)
     assert tx.nonce == passes_before.nonce + 2
     assert registered(chainh, 63)
 
@@ -265,3 +275,19 @@ def test_concurrent_workers_never_reuse_a_nonce(chainh: ChainHelper) -> None:
     )
     for i in range(12):
         assert registered(chainh, 100 + i)
+
+
+@pytest.mark.django_db
+def test_dropped_tx_whose_nonce_went_elsewhere_is_resent(chainh: ChainHelper) -> None:
+    chainh.rpc("evm_setAutomine", [False])
+    tx = enqueue_songs("songs:dropped", [81])
+    outbox_process_once()
+    tx.refresh_from_db()
+    assert tx.last_broadcast_at is not None
+    chainh.rpc("anvil_dropAllTransactions")
+    chainh.rpc("evm_setAutomine", [True])
+    chainh.send("admin", "registerSong", 82, 0)  # takes the same nonce
+    passes(3)
+    tx.refresh_from_db()
+    assert tx.status == Status.CONFIRMED, debug(chainh, tx)
+    assert registered(chainh, 81)
