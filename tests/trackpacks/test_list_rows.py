@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from tests.factories import make_batch, make_order, make_pack
+from tests.factories import make_batch, make_order, make_pack, make_user
 from trackpacks import selectors
 from trackpacks.api import serializers as s
 from trackpacks.models import Opening, PackStatus, RevealedSong, Song
@@ -78,6 +78,64 @@ def test_list_queries_are_bounded_at_any_page_size(
         with django_assert_max_num_queries(5):
             response = auth_api.get(f"/api/v1/{path}/?page_size={page_size}")
             assert response.status_code == 200, (path, response.content)
+
+
+@pytest.mark.parametrize(
+    ("query", "count", "rows", "has_next"),
+    [
+        ("page_size=2", 5, 2, True),
+        ("page_size=2&page=2", 5, 2, True),
+        ("page_size=2&page=3", 5, 1, False),
+        ("page_size=5", 5, 5, False),
+        ("page_size=6", 5, 5, False),
+        ("page_size=4&page=2", 5, 1, False),
+    ],
+)
+def test_page_counts_with_and_without_the_count_query(
+    api: Any, query: str, count: int, rows: int, has_next: bool
+) -> None:
+    make_batch(songs=5)
+    body = api.get(f"/api/v1/songs/?{query}").json()
+    assert (body["count"], len(body["results"]), bool(body["next"])) == (count, rows, has_next)
+
+
+def test_a_last_page_needs_no_count_query(
+    auth_api: Any, user: User, django_assert_num_queries: Any
+) -> None:
+    batch = make_batch(songs=2)
+    for _ in range(3):
+        make_pack(owner=user, batch=batch)
+    with django_assert_num_queries(2):  # the JWT user, the page
+        body = auth_api.get("/api/v1/packs/").json()
+    assert body["count"] == 3
+
+
+def test_a_whole_table_is_counted_without_the_orm(api: Any, django_assert_num_queries: Any) -> None:
+    make_batch(songs=5)
+    with django_assert_num_queries(2) as queries:  # the page (one row more), the count
+        body = api.get("/api/v1/songs/?page_size=2").json()
+    assert body["count"] == 5
+    assert queries.captured_queries[1]["sql"] == 'SELECT COUNT(*) FROM "trackpacks_song"'
+
+
+def test_a_filtered_list_is_counted_with_its_filter(auth_api: Any, user: User) -> None:
+    batch = make_batch(songs=2)
+    for _ in range(3):
+        make_pack(owner=user, batch=batch)
+    make_pack(owner=make_user(), batch=batch)
+    assert auth_api.get("/api/v1/packs/?page_size=2").json()["count"] == 3
+
+
+@pytest.mark.parametrize("query", ["page=3&page_size=2", "page=abc", "page=0", "page=2.0"])
+def test_odd_pages_fail_like_the_stock_paginator(auth_api: Any, user: User, query: str) -> None:
+    """Orders use the project's stock paginator: same status and body for the same query."""
+    batch = make_batch(songs=3)
+    for _ in range(3):
+        make_order(user=user, batch=batch)
+    looked_ahead = auth_api.get(f"/api/v1/songs/?{query}")
+    stock = auth_api.get(f"/api/v1/orders/?{query}")
+    assert looked_ahead.status_code == stock.status_code >= 400
+    assert looked_ahead.json() == stock.json()
 
 
 def test_an_empty_list_is_one_empty_page(api: Any) -> None:

@@ -16,6 +16,7 @@ from core.schema import error_response
 from trackpacks import selectors, services
 from trackpacks.api import representations
 from trackpacks.api import serializers as s
+from trackpacks.api.pagination import LookaheadCountPagination
 from trackpacks.metadata import token_metadata
 from trackpacks.models import Pack, Withdrawal
 
@@ -33,7 +34,8 @@ def _paginated_rows(
 ) -> Response:
     """A list response from `.values()` rows: the same pagination and body as the stock
     ListModelMixin, without model instances or a serializer per row (the schema still comes
-    from `serializer_class`; representations.py mirrors it)."""
+    from `serializer_class`; representations.py mirrors it). The views that use it
+    paginate with LookaheadCountPagination: no COUNT query on a last page."""
     page = view.paginate_queryset(rows)
     assert page is not None  # noqa: S101  (pagination is always on: DEFAULT_PAGINATION_CLASS)
     return view.get_paginated_response(represent(page))
@@ -45,6 +47,7 @@ def _paginated_rows(
 )
 class SongViewSet(PublicReadViewSet):
     serializer_class = s.SongSerializer
+    pagination_class = LookaheadCountPagination
 
     def get_queryset(self) -> Any:
         return selectors.song_list()
@@ -59,6 +62,7 @@ class SongViewSet(PublicReadViewSet):
 )
 class BatchViewSet(PublicReadViewSet):
     serializer_class = s.BatchSerializer
+    pagination_class = LookaheadCountPagination
 
     def get_queryset(self) -> Any:
         return selectors.batch_list()
@@ -73,6 +77,7 @@ class BatchViewSet(PublicReadViewSet):
 )
 class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     serializer_class = s.PackSerializer
+    pagination_class = LookaheadCountPagination
     queryset = Pack.objects.none()  # typed path parameter in the schema; see get_queryset
     lookup_value_regex = "[0-9]+"
 
