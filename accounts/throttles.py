@@ -1,6 +1,7 @@
 """Throttles for the public auth endpoints: per client IP and per target email, so neither
 one address nor a spread of addresses can hammer one account."""
 
+import hashlib
 from typing import Any
 
 from rest_framework.request import Request
@@ -19,7 +20,9 @@ class _EmailThrottle(SimpleRateThrottle):
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": normalize_email(email)}
+        # Hashed: a client-chosen email (up to 254 characters, any of them) is no cache key.
+        digest = hashlib.sha256(normalize_email(email).encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
 class LoginIPThrottle(_IPThrottle):

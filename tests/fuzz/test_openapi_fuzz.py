@@ -35,7 +35,7 @@ from tests.fuzz.conftest import World
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 
-EXAMPLES_PER_OPERATION = 40
+EXAMPLES_PER_OPERATION = 50
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

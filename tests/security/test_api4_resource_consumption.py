@@ -5,9 +5,11 @@ endpoints, order creation and pack opening are throttled with a 429 and `Retry-A
 Already covered elsewhere: login per email and per IP, password reset per email and per IP
 (tests/accounts/test_auth_api.py)."""
 
+import warnings
 from typing import Any
 
 import pytest
+from django.core.cache.backends.base import CacheKeyWarning
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
@@ -155,3 +157,16 @@ def test_login_throttle_answers_before_checking_the_password(
     right = api.post("/api/v1/auth/login/", {"email": user.email, "password": PASSWORD})
     _assert_throttled(right)
     assert "access" not in right.json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login/", "/api/v1/auth/password/reset/"])
+def test_per_email_throttle_keys_are_safe_for_any_cache_backend(
+    api: SchemaCheckedClient, path: str
+) -> None:
+    """The email is the client's: 254 characters with spaces would be an invalid memcached
+    key (Django warns, memcached errors), so the throttle keys on its hash."""
+    email = ("a b" * 80) + "@example.com"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        response = api.post(path, {"email": email, "password": "x"})
+    assert response.status_code in (400, 401, 202)
