@@ -4,11 +4,12 @@ For each endpoint the DRF view and its baseline (benchmarks/bench_urls.py: same 
 fields, `.values()`, same database, same middleware) are loaded alternately in the same run
 with the same closed-loop generator; we report requests/s for both and the ratio.
 
-    .venv/bin/python -m benchmarks.api_throughput [--seconds 3] [--rounds 2] [--threads 4]
+    .venv/bin/python -m benchmarks.api_throughput [--seconds 1.5] [--rounds 6] [--threads 4]
 """
 
 import argparse
 import json
+import statistics
 import sys
 import urllib.request
 
@@ -19,8 +20,8 @@ TARGET_RATIO = 0.7
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement slice")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating slices per side")
+    parser.add_argument("--seconds", type=float, default=1.5, help="per measurement slice")
+    parser.add_argument("--rounds", type=int, default=6, help="alternating slices per side")
     parser.add_argument("--threads", type=int, default=4, help="concurrent connections")
     parser.add_argument("--warmup", type=float, default=1.5)
     args = parser.parse_args()
@@ -62,9 +63,12 @@ def main() -> int:
                     threads=args.threads,
                     headers=headers,
                 )
-            totals = {api_path: [0, 0.0, 0], base_path: [0, 0.0, 0]}
-            for _ in range(args.rounds):
-                for path in (api_path, base_path):
+            rps: dict[str, list[float]] = {api_path: [], base_path: []}
+            errors = 0
+            for round_no in range(args.rounds):
+                # ABBA order: a load trend on the machine hits both sides alike.
+                order = (api_path, base_path) if round_no % 2 == 0 else (base_path, api_path)
+                for path in order:
                     result = run_load(
                         host="127.0.0.1",
                         port=port,
@@ -73,19 +77,23 @@ def main() -> int:
                         threads=args.threads,
                         headers=headers,
                     )
-                    totals[path][0] += result.requests
-                    totals[path][1] += result.seconds
-                    totals[path][2] += result.errors
-            api_rps = totals[api_path][0] / totals[api_path][1]
-            base_rps = totals[base_path][0] / totals[base_path][1]
-            errors = totals[api_path][2] + totals[base_path][2]
-            rows.append((label, api_rps, base_rps, api_rps / base_rps, errors))
+                    rps[path].append(result.rps)
+                    errors += result.errors
+            api_rps = statistics.median(rps[api_path])
+            base_rps = statistics.median(rps[base_path])
+            # The ratio of each adjacent pair of slices, then the median: robust to other
+            # processes' load coming and going during the run.
+            ratio = statistics.median(
+                a / b for a, b in zip(rps[api_path], rps[base_path], strict=True)
+            )
+            rows.append((label, api_rps, base_rps, ratio, errors))
     finally:
         stop([server])
 
     print(
         f"\nAPI throughput: gunicorn 2 sync workers, {args.threads} closed-loop clients, "
-        f"{args.rounds}x{args.seconds:.0f}s per side after {args.warmup}s warm-up, SQLite"
+        f"{args.rounds}x{args.seconds:g}s per side (ABBA) after {args.warmup:g}s warm-up, SQLite; "
+        "req/s: median slice; ratio: median of paired slices"
     )
     print("| endpoint | DRF req/s | bare Django req/s | ratio | target | errors |")
     print("|---|---:|---:|---:|---|---:|")

@@ -32,6 +32,20 @@ def _request(port: int, method: str, path: str, token: str) -> tuple[int, dict[s
         conn.close()
 
 
+def _diagnose(pack_id: int, tmp: object) -> None:
+    """Where an open got stuck: its outbox row, its opening, the VRF requests."""
+    from chain.models import ChainTransaction, VrfRequest
+    from trackpacks.models import Opening
+
+    for row in ChainTransaction.objects.filter(reference__startswith=f"pack:{pack_id}:").values(
+        "status", "nonce", "last_error", "failure_reason", "next_attempt_at", "tx_hash"
+    ):
+        print("outbox:", row)
+    print("opening:", list(Opening.objects.filter(pack_id=pack_id).values()))
+    print("unfulfilled VRF requests:", VrfRequest.objects.filter(fulfilled_at=None).count())
+    print(f"process logs in {tmp} (kept: BENCH_KEEP=1)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=20)
@@ -112,6 +126,7 @@ def main() -> int:
             time.sleep(0.2)
 
         latencies = []
+        stuck = 0
         for pack in packs:
             started = time.perf_counter()
             status, body = _request(port, "POST", f"/api/v1/packs/{pack.pk}/open/", token)
@@ -122,12 +137,16 @@ def main() -> int:
                 if body.get("status") == "opened":
                     break
                 if time.perf_counter() - started > args.timeout:
-                    raise SystemExit(f"pack {pack.pk} not opened after {args.timeout}s: {body}")
+                    # Counted at the timeout (the median stays honest), and the run goes on.
+                    print(f"pack {pack.pk} not opened after {args.timeout:g}s: {body}")
+                    _diagnose(pack.pk, tmp)
+                    stuck += 1
+                    break
                 time.sleep(0.02)
             latencies.append(time.perf_counter() - started)
             songs = body.get("songs")
             assert isinstance(songs, list)
-            assert len(songs) == 5
+            assert len(songs) in (0, 5)
         opened = Pack.objects.filter(pk__in=[p.pk for p in packs], status="opened").count()
     finally:
         stop(procs)
@@ -140,11 +159,11 @@ def main() -> int:
         f"\nOpen latency on anvil (gunicorn + celery worker + beat every {args.beat:g}s, "
         f"broker poll {args.broker_poll:g}s): {opened}/{len(packs)} opened"
     )
-    print("| samples | median | p90 | min | max | target |")
-    print("|---:|---:|---:|---:|---:|---|")
+    print("| samples | median | p90 | min | max | stuck > timeout | target |")
+    print("|---:|---:|---:|---:|---:|---:|---|")
     print(
         f"| {len(latencies)} | {median:.2f} s | {p90:.2f} s | {latencies[0]:.2f} s "
-        f"| {latencies[-1]:.2f} s | median ≤ {TARGET_SECONDS:g} s {ok} |"
+        f"| {latencies[-1]:.2f} s | {stuck} | median ≤ {TARGET_SECONDS:g} s {ok} |"
     )
     return 0
 
