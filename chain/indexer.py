@@ -14,7 +14,6 @@ from functools import cache
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
@@ -47,9 +46,11 @@ def _lock_cursor(chain_id: int, address: str, start_block: int) -> IndexerCursor
     return IndexerCursor.objects.select_for_update().get(chain_id=chain_id, address=address)
 
 
-def _record_logs(chain_id: int, logs: list[Any]) -> list[ChainEvent]:
-    """Insert and apply each decoded log once; returns the rows (new or existing)."""
+def _record_logs(chain_id: int, logs: list[Any]) -> tuple[list[ChainEvent], int]:
+    """Insert and apply each decoded log once; returns the rows (new or existing) and how
+    many were new."""
     events: list[ChainEvent] = []
+    created = 0
     blocks: dict[int, str] = {}
     for log in sorted(logs, key=lambda item: (item["blockNumber"], item["logIndex"])):
         if log.get("removed"):
@@ -77,10 +78,11 @@ def _record_logs(chain_id: int, logs: list[Any]) -> list[ChainEvent]:
         )
         dispatch_apply(event)
         events.append(event)
+        created += 1
         blocks[int(log["blockNumber"])] = _hex(log["blockHash"])
     for number, block_hash in blocks.items():
         _store_block(chain_id, number, block_hash)
-    return events
+    return events, created
 
 
 def _store_block(chain_id: int, number: int, block_hash: str) -> None:
@@ -156,9 +158,7 @@ def indexer_process_once() -> int:
             end = min(start + max(1, _range_size()) - 1, target)
             end_block = w3.eth.get_block(end)
             logs = w3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": end})
-            before = ChainEvent.objects.filter(chain_id=conf.chain_id).count()
-            _record_logs(conf.chain_id, list(logs))
-            recorded += ChainEvent.objects.filter(chain_id=conf.chain_id).count() - before
+            recorded += _record_logs(conf.chain_id, list(logs))[1]
             _store_block(conf.chain_id, end, _hex(end_block["hash"]))
             cursor.last_block = end
             cursor.save(update_fields=["last_block", "updated_at"])
@@ -204,7 +204,6 @@ def chain_ingest_transaction(*, tx_hash: str) -> list[ChainEvent]:
         cursor = _lock_cursor(conf.chain_id, address, deployment.trackpacks.block)
         _check_reorg(w3, conf.chain_id, cursor)
         logs = [log for log in receipt["logs"] if log["address"].lower() == address.lower()]
-        events = _record_logs(conf.chain_id, logs)
+        events, _ = _record_logs(conf.chain_id, logs)
         _store_block(conf.chain_id, number, block_hash)
-        cursor.updated_at = timezone.now()
     return events

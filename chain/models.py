@@ -70,11 +70,19 @@ class ChainTransactionAttempt(models.Model):
     transaction = models.ForeignKey(
         ChainTransaction, on_delete=models.CASCADE, related_name="attempts_log"
     )
-    tx_hash = models.CharField(max_length=66, unique=True)
+    # Not unique on its own: a re-sent identical call (same nonce and fees) has the same hash.
+    tx_hash = models.CharField(max_length=66, db_index=True)
     nonce = models.PositiveBigIntegerField()
     max_fee_per_gas = models.DecimalField(max_digits=78, decimal_places=0)
     max_priority_fee_per_gas = models.DecimalField(max_digits=78, decimal_places=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction", "tx_hash"], name="chain_attempt_unique_hash"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.tx_hash

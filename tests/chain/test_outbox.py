@@ -291,3 +291,26 @@ def test_dropped_tx_whose_nonce_went_elsewhere_is_resent(chainh: ChainHelper) ->
     tx.refresh_from_db()
     assert tx.status == Status.CONFIRMED, debug(chainh, tx)
     assert registered(chainh, 81)
+
+
+@pytest.mark.django_db
+def test_expired_tx_fails_and_its_nonce_is_reused(chainh: ChainHelper, settings: Any) -> None:
+    chainh.rpc("evm_setAutomine", [False])
+    tx = enqueue_songs("songs:expire", [91])
+    outbox_process_once()
+    chainh.rpc("anvil_dropAllTransactions")  # the node lost it
+    settings.CHAIN_TX_BUMP_AFTER_SECONDS = 0
+    settings.CHAIN_TX_MAX_AGE_SECONDS = 0
+    outbox_process_once()
+    tx.refresh_from_db()
+    assert tx.status == Status.FAILED
+    assert tx.failure_reason.startswith("expired")
+    assert ("songs:expire", Status.FAILED) in seen
+
+    settings.CHAIN_TX_BUMP_AFTER_SECONDS = 3600
+    chainh.rpc("evm_setAutomine", [True])
+    retry = enqueue_songs("songs:expire-retry", [91])
+    passes()
+    retry.refresh_from_db()
+    assert retry.status == Status.CONFIRMED
+    assert retry.nonce == tx.nonce  # no gap left behind
