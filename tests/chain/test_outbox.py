@@ -314,3 +314,25 @@ def test_expired_tx_fails_and_its_nonce_is_reused(chainh: ChainHelper, settings:
     retry.refresh_from_db()
     assert retry.status == Status.CONFIRMED
     assert retry.nonce == tx.nonce  # no gap left behind
+
+
+@pytest.mark.django_db
+def test_mined_tx_reorged_out_is_broadcast_again(chainh: ChainHelper, settings: Any) -> None:
+    settings.CHAIN_CONFIRMATIONS = 3
+    fork_point = chainh.rpc("evm_snapshot")
+    tx = enqueue_songs("songs:reorg", [95])
+    passes()
+    tx.refresh_from_db()
+    assert tx.status == Status.MINED
+    signed, first_block = tx.raw_tx, tx.block_hash
+
+    chainh.rpc("evm_revert", [fork_point])  # the block holding it is gone
+    chainh.mine(3)
+    outbox_process_once()  # receipt missing at confirmation time: back to sent, re-broadcast
+    chainh.mine(3)
+    passes()
+    tx.refresh_from_db()
+    assert tx.status == Status.CONFIRMED, debug(chainh, tx)
+    assert tx.raw_tx == signed
+    assert tx.block_hash != first_block
+    assert registered(chainh, 95)
