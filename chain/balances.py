@@ -13,8 +13,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 def _add(address: str, token_id: str, amount: Decimal) -> None:
     if address == ZERO_ADDRESS or amount == 0:
         return
-    TokenBalance.objects.get_or_create(address=address, token_id=Decimal(token_id))
-    TokenBalance.objects.filter(address=address, token_id=Decimal(token_id)).update(
+    TokenBalance.objects.get_or_create(address=address, token_id=int(token_id))
+    TokenBalance.objects.filter(address=address, token_id=int(token_id)).update(
         balance=F("balance") + amount
     )
 

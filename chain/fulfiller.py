@@ -6,7 +6,6 @@ consumer's callback fails, so callers check state (the `PackOpened` event), not 
 
 import logging
 import os
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -62,7 +61,7 @@ def _scan_requests() -> None:
         for log in event.get_logs(from_block=start, to_block=end):
             VrfRequest.objects.get_or_create(
                 chain_id=conf.chain_id,
-                request_id=Decimal(log["args"]["requestId"]),
+                request_id=int(log["args"]["requestId"]),
                 defaults={
                     "consumer": log["args"]["sender"],
                     "num_words": int(log["args"]["numWords"]),

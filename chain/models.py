@@ -1,6 +1,6 @@
 from django.db import models
 
-from chain.fields import Uint256Field
+from core.fields import Uint256Field
 from core.models import TimeStampedModel
 
 

@@ -118,7 +118,7 @@ def chain_tx_enqueue(
                 function=function,
                 args=clean_args,
                 calldata=calldata,
-                value_wei=Decimal(value_wei),
+                value_wei=value_wei,
                 reference=reference,
             )
     except IntegrityError:

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import chain.fields
+import core.fields
 
 
 class Migration(migrations.Migration):
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ("calldata", models.TextField()),
                 (
                     "value_wei",
-                    chain.fields.Uint256Field(decimal_places=0, default=0, max_digits=78),
+                    core.fields.Uint256Field(default=0),
                 ),
                 ("reference", models.CharField(max_length=200, unique=True)),
                 (
@@ -223,7 +223,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("address", models.CharField(max_length=42)),
-                ("token_id", chain.fields.Uint256Field(decimal_places=0, max_digits=78)),
+                ("token_id", core.fields.Uint256Field()),
                 ("balance", models.DecimalField(decimal_places=0, default=0, max_digits=78)),
             ],
             options={
@@ -244,7 +244,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("chain_id", models.PositiveBigIntegerField()),
-                ("request_id", chain.fields.Uint256Field(decimal_places=0, max_digits=78)),
+                ("request_id", core.fields.Uint256Field()),
                 ("consumer", models.CharField(max_length=42)),
                 ("num_words", models.PositiveIntegerField()),
                 ("block_number", models.PositiveBigIntegerField()),
