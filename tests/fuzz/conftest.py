@@ -4,14 +4,15 @@ indexed songs and a withdrawal, so generated calls can reach real objects, not o
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from accounts.services import user_tokens
 from tests.flows.conftest import Fan, catalog, fan, run_background  # noqa: F401  (fixtures, shared with flows)
 from tests.flows.test_custody import give_custodial_packs, open_custodial
 from trackpacks.models import Batch
@@ -25,6 +26,13 @@ class World:
     access: str
     # Real ids, by the first path segment after /api/v1/ that owns an `{id}` parameter.
     ids: dict[str, int]
+
+
+def _long_lived_access(owner: Fan) -> str:
+    """An access token that outlives a slow CI run (the default lives 5 minutes)."""
+    token = AccessToken.for_user(owner.user)
+    token.set_exp(lifetime=timedelta(hours=1))
+    return str(token)
 
 
 @pytest.fixture
@@ -44,7 +52,7 @@ def world(fan: Fan, catalog: Batch) -> World:  # noqa: F811  (the flows fixtures
     assert order.status_code == 201, order.content
     return World(
         fan=fan,
-        access=user_tokens(user=fan.user)["access"],
+        access=_long_lived_access(fan),
         ids={
             "orders": order.json()["id"],
             "packs": unopened.pk,

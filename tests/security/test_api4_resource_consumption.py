@@ -55,18 +55,13 @@ def test_a_huge_page_size_is_capped_not_an_error(auth_api: Any, rows: None, path
     assert len(response.json()["results"]) <= 100
 
 
-@pytest.mark.parametrize("path", LISTS)
-def test_page_size_is_capped_at_100(auth_api: Any, path: str, user: User) -> None:
+def test_page_size_is_capped_at_100(auth_api: Any, user: User) -> None:
     batch = make_batch(songs=1, supply=1000)
     Pack.objects.bulk_create(
         Pack(owner=user, batch=batch, custody="self", holder_address="0x" + "ab" * 20)
         for _ in range(120)
     )
-    for _ in range(120):
-        make_song()
-    if path != "/api/v1/packs/":
-        pytest.skip("one list with more than 100 rows is enough to see the cap")
-    body = auth_api.get(path, {"page_size": 1000}).json()
+    body = auth_api.get("/api/v1/packs/", {"page_size": 1000}).json()
     assert body["count"] == 120
     assert len(body["results"]) == 100
 
