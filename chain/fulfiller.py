@@ -114,3 +114,16 @@ def fulfiller_process_once() -> int:
         fulfilled += 1
         logger.info("Fulfilled VRF request %s", request.request_id)
     return fulfilled
+
+
+def local_chain_process_once() -> None:
+    """Local chain only: every worker pass back to back, in the order an opening needs them
+    (send queued transactions, index the request, fulfil it, index the reveal)."""
+    from chain.indexer import indexer_process_once
+    from chain.outbox import outbox_process_once
+
+    _check_local()
+    outbox_process_once()
+    indexer_process_once()
+    fulfiller_process_once()
+    indexer_process_once()

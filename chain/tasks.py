@@ -58,12 +58,12 @@ def indexer_pass() -> None:
 
 
 @shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
-def fulfiller_pass() -> None:
+def local_chain_pass() -> None:
     if not chain_settings().is_local:
         return
-    from chain.fulfiller import fulfiller_process_once
+    from chain.fulfiller import local_chain_process_once
 
-    _run_pass("fulfiller", fulfiller_process_once)
+    _run_pass("local-chain", local_chain_process_once)
 
 
 @shared_task(ignore_result=True)  # type: ignore[untyped-decorator]

@@ -1,4 +1,4 @@
-"""Periodic housekeeping for orders (to be scheduled by Celery beat)."""
+"""Periodic housekeeping for orders (scheduled by Celery beat, see config/settings.py)."""
 
 import logging
 

@@ -64,4 +64,4 @@ def test_tasks_run_the_passes_and_skip_overlapping_runs(chainh: ChainHelper) -> 
     tasks.outbox_pass()
     tx.refresh_from_db()
     assert tx.status == ChainTransaction.Status.CONFIRMED
-    tasks.fulfiller_pass()
+    tasks.local_chain_pass()

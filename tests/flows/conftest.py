@@ -11,10 +11,8 @@ from web3 import Web3
 
 from accounts.models import User
 from chain.client import get_web3, trackpacks_contract
-from chain.fulfiller import fulfiller_process_once
-from chain.indexer import indexer_process_once
+from chain.fulfiller import local_chain_process_once
 from chain.models import ChainTransaction
-from chain.outbox import outbox_process_once
 from tests.chain_fixtures import MNEMONIC
 from tests.conftest import PASSWORD, SchemaCheckedClient
 from trackpacks.models import Batch, ChainStatus, Rarity
@@ -29,12 +27,9 @@ def anvil_account(index: int) -> LocalAccount:
 
 
 def run_background(rounds: int = 4) -> None:
-    """What Celery beat does every second: send outbox txs, index events, fulfil VRF."""
+    """What Celery beat runs on the local chain: send outbox txs, index, fulfil VRF, index."""
     for _ in range(rounds):
-        outbox_process_once()
-        indexer_process_once()
-        fulfiller_process_once()
-        indexer_process_once()
+        local_chain_process_once()
 
 
 def send_from(account: LocalAccount, *, to: str, data: str = "0x", value: int = 0) -> str:

@@ -68,7 +68,7 @@ def demo_wallet() -> tuple[str, str]:
     account = Account.from_mnemonic(
         ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{DEMO_WALLET_INDEX}"
     )
-    return account.address, account.key.hex()
+    return account.address, account.key.to_0x_hex()
 
 
 def _demo_user(wallet_address: str) -> None:
@@ -103,6 +103,8 @@ class Command(BaseCommand):
                 f"CHAIN_RPC_URL is {settings.CHAIN_RPC_URL}; devstack runs {rpc_url}"
             )
 
+        # `kill` (SIGTERM) stops everything as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         procs: list[subprocess.Popen[bytes]] = []
         try:
             procs.append(self._start_anvil(anvil, data_dir, options["anvil_port"]))
@@ -148,8 +150,8 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "config"]
         commands = [
             [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            [*celery, "beat", "--loglevel", "INFO", "--schedule", str(data_dir / "celerybeat")],
+            [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"],
+            [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(data_dir / "celerybeat")],
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         return [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
