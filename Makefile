@@ -57,6 +57,5 @@ bench: install node-deps
 	$(PY) -m benchmarks.query_counts
 	@if [ "$(BENCH_GAS)" = table ]; then $(PY) -m benchmarks.gas_table; \
 	else GAS_MD=- $(MAKE) --no-print-directory gas; fi
-	$(PY) -m benchmarks.open_latency --samples 20 --beat 0.25 --broker-poll 0.1
 	$(PY) -m benchmarks.open_latency --samples 20
 	$(PY) -m benchmarks.card_fulfilment --orders 200

@@ -49,10 +49,8 @@ def _diagnose(pack_id: int, tmp: object) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=20)
-    parser.add_argument("--beat", type=float, default=2.0, help="CELERY_BEAT_INTERVAL_SECONDS")
-    parser.add_argument(
-        "--broker-poll", type=float, default=1.0, help="filesystem broker polling interval"
-    )
+    parser.add_argument("--beat", help="CELERY_BEAT_INTERVAL_SECONDS (default: the product's)")
+    parser.add_argument("--broker-poll", help="CELERY_BROKER_POLL_SECONDS (default: the product's)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per open")
     args = parser.parse_args()
 
@@ -61,8 +59,8 @@ def main() -> int:
         "open",
         CHAIN_RPC_URL=f"http://127.0.0.1:{anvil_port}",
         CHAIN_ID="31337",
-        CELERY_BEAT_INTERVAL_SECONDS=str(args.beat),
-        BENCH_BROKER_POLL=str(args.broker_poll),
+        **({"CELERY_BEAT_INTERVAL_SECONDS": args.beat} if args.beat else {}),
+        **({"CELERY_BROKER_POLL_SECONDS": args.broker_poll} if args.broker_poll else {}),
         HEALTH_WORKER_REQUIRED="false",
     )
     from benchmarks.chainstack import deploy_with_catalog, passes_until, start_anvil
@@ -156,8 +154,9 @@ def main() -> int:
     p90 = latencies[max(0, round(0.9 * len(latencies)) - 1)]
     ok = "met" if median <= TARGET_SECONDS else "MISSED"
     print(
-        f"\nOpen latency on anvil (gunicorn + celery worker + beat every {args.beat:g}s, "
-        f"broker poll {args.broker_poll:g}s): {opened}/{len(packs)} opened"
+        f"\nOpen latency on anvil (gunicorn + celery worker + beat every "
+        f"{args.beat or 'default'} s, broker poll {args.broker_poll or 'default'} s): "
+        f"{opened}/{len(packs)} opened"
     )
     print("| samples | median | p90 | min | max | stuck > timeout | target |")
     print("|---:|---:|---:|---:|---:|---:|---|")
