@@ -47,6 +47,9 @@ class Order(TimeStampedModel):
     amount_wei = Uint256Field()
     order_ref = models.CharField(max_length=66, unique=True, default=new_order_ref)
     payer_address = models.CharField(max_length=42, blank=True)
+    # Crypto orders: the `buyPacks` call the payer's wallet must send.
+    pay_to_address = models.CharField(max_length=42, blank=True)
+    pay_calldata = models.TextField(blank=True)
     expires_at = models.DateTimeField(db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)

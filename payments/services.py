@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.services import user_custodial_address_ensure
 from chain.models import ChainTransaction
 from chain.outbox import chain_tx_enqueue
+from chain.wallet_calls import contract_address, encode_call
 from core.errors import ApplicationError, Conflict
 from payments.models import HOLDS_INVENTORY, Order, OrderStatus, PaymentMethod, StripeEvent
 from payments.stripe_client import payment_intent_cancel, payment_intent_create
@@ -55,7 +56,7 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
     batch = _orderable_batch(batch_id=batch_id)
     payer = ""
     if method == PaymentMethod.CRYPTO:
-        payer = getattr(user, "wallet_address", None) or ""
+        payer = user.wallet_address or ""
         if not payer:
             raise ApplicationError(
                 "Link a wallet (SIWE) before paying with crypto.", code="wallet_required"
@@ -73,6 +74,11 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
         payer_address=payer,
         expires_at=timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
     )
+    if method == PaymentMethod.CRYPTO:
+        # The wallet call is a fact of the order: fixed now, so reading an order needs no chain.
+        order.pay_to_address = contract_address()
+        order.pay_calldata = encode_call("buyPacks", [batch.pk, quantity, order.order_ref])
+        order.save(update_fields=["pay_to_address", "pay_calldata"])
     if method == PaymentMethod.CARD:
         # Stripe is called before the reservation's UPDATE takes the batch row lock, so
         # concurrent buyers of a batch do not queue behind the provider's latency.

@@ -4,7 +4,6 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chain.wallet_calls import contract_address, encode_call
 from payments.models import Order, OrderStatus, PaymentMethod
 
 
@@ -92,9 +91,9 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
         if order.method == PaymentMethod.CRYPTO:
             crypto = {
                 "chain_id": settings.CHAIN_ID,
-                "contract_address": contract_address(),
+                "contract_address": order.pay_to_address,
                 "function": "buyPacks",
-                "data": encode_call("buyPacks", [order.batch_id, order.quantity, order.order_ref]),
+                "data": order.pay_calldata,
                 "value_wei": str(order.amount_wei),
                 "order_ref": order.order_ref,
             }

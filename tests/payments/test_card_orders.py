@@ -99,3 +99,22 @@ def test_expiry_survives_a_stripe_outage(
     Order.objects.filter(pk=body["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert orders_expire_due() == 1
     assert Order.objects.get(pk=body["id"]).status == OrderStatus.EXPIRED
+
+
+def test_orders_read_without_a_chain_deployment(settings: Any, tmp_path: Any, user: Any) -> None:
+    """Reading an order never needs the chain: its wallet call was fixed when it was made."""
+    from chain.client import reset_clients
+    from tests.conftest import SchemaCheckedClient
+    from tests.factories import make_order
+
+    settings.CHAIN_DEPLOYMENT_RECORD = tmp_path / "missing.json"
+    reset_clients()
+    order = make_order(
+        user=user, batch=make_batch(), pay_to_address="0x" + "11" * 20, pay_calldata="0xabcd"
+    )
+    client = SchemaCheckedClient()
+    client.force_authenticate(user)
+    assert client.get("/api/v1/orders/").status_code == 200
+    detail = client.get(f"/api/v1/orders/{order.pk}/")
+    assert detail.status_code == 200
+    assert detail.json()["payment"]["crypto"]["data"] == "0xabcd"
