@@ -3,13 +3,15 @@ a registered catalog on the session's anvil chain, a crypto order, custodial pac
 indexed songs and a withdrawal, so generated calls can reach real objects, not only 404s."""
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
@@ -64,7 +66,15 @@ def world(fan: Fan, catalog: Batch) -> World:  # noqa: F811  (the flows fixtures
 
 
 @pytest.fixture
-def api_schema(world: World) -> OpenApiSchema:
-    """The live OpenAPI document, served by the WSGI app in-process; calls go to the same app."""
-    schema: Any = schemathesis.openapi.from_wsgi(SCHEMA_PATH, get_wsgi_application())
-    return schema  # type: ignore[no-any-return]
+def api_schema(world: World) -> Iterator[OpenApiSchema]:
+    """The live OpenAPI document, served by the WSGI app in-process; calls go to the same app.
+
+    Like Django's test client, the requests must not close the database connection at their
+    end: the test runs inside a transaction (on PostgreSQL, closing it loses the world)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(SCHEMA_PATH, get_wsgi_application())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
