@@ -13,7 +13,8 @@ import statistics
 import sys
 import urllib.request
 
-from benchmarks.harness import prepare, start_gunicorn, stop
+from benchmarks.harness import prepare, start_gunicorn
+from core.localprocs import stop
 
 TARGET_RATIO = 0.7
 

@@ -18,7 +18,8 @@ import sys
 import time
 from datetime import timedelta
 
-from benchmarks.harness import free_port, prepare, stop
+from benchmarks.harness import prepare
+from core.localprocs import free_port, stop
 
 TARGET_SECONDS = 60.0
 

@@ -7,49 +7,26 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
-from benchmarks.harness import ROOT, spawn, wait_http
-
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
-MNEMONIC = "test test test test test test test test test test test junk"
+from benchmarks.harness import spawn
+from core.localprocs import anvil_command, wait_for_http
 
 
 def start_anvil(tmp: Path, port: int) -> "Popen[bytes]":
-    if not ANVIL.exists():
-        raise SystemExit("anvil is missing: run `npm ci` (make node-deps)")
-    proc = spawn(
-        [
-            str(ANVIL),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--chain-id",
-            "31337",
-            "--mnemonic",
-            MNEMONIC,
-            "--silent",
-        ],
-        log=tmp / "anvil.log",
-    )
-    wait_http(f"http://127.0.0.1:{port}", proc=proc)
+    proc = spawn(anvil_command(port=port), log=tmp / "anvil.log")
+    wait_for_http(f"http://127.0.0.1:{port}", proc=proc, json_rpc=True)
     return proc
 
 
 def passes_until(done: Callable[[], bool], *, timeout: float = 60.0) -> int:
-    """Runs outbox + indexer (+ VRF fulfiller) passes, as beat does, until `done()`."""
-    from chain.fulfiller import fulfiller_process_once
-    from chain.indexer import indexer_process_once
-    from chain.outbox import outbox_process_once
+    """Runs the local chain's worker pass, as beat does, until `done()`."""
+    from chain.fulfiller import local_chain_process_once
 
     deadline = time.monotonic() + timeout
     rounds = 0
     while not done():
         if time.monotonic() > deadline:
             raise RuntimeError("the chain passes did not finish in time")
-        outbox_process_once()
-        indexer_process_once()
-        fulfiller_process_once()
-        indexer_process_once()
+        local_chain_process_once()
         rounds += 1
     return rounds
 

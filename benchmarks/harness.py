@@ -6,25 +6,16 @@ Call `prepare()` before importing anything from the project's apps."""
 import atexit
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from core.localprocs import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare(name: str, **extra_env: str) -> Path:
@@ -69,36 +60,6 @@ def spawn(
     )
 
 
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Stops the processes this benchmark started (each in its own session), newest first."""
-    for proc in reversed(procs):
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in reversed(procs):
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-
-
-def wait_http(
-    url: str, *, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (loopback)
-                return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
-
-
 def start_gunicorn(tmp: Path, *, workers: int = 2) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = spawn(
@@ -116,5 +77,5 @@ def start_gunicorn(tmp: Path, *, workers: int = 2) -> tuple[subprocess.Popen[byt
         ],
         log=tmp / "gunicorn.log",
     )
-    wait_http(f"http://127.0.0.1:{port}/api/v1/health/", proc=proc)
+    wait_for_http(f"http://127.0.0.1:{port}/api/v1/health/", proc=proc)
     return proc, port

@@ -17,7 +17,8 @@ import statistics
 import sys
 import time
 
-from benchmarks.harness import BIN, free_port, prepare, spawn, start_gunicorn, stop
+from benchmarks.harness import BIN, prepare, spawn, start_gunicorn
+from core.localprocs import free_port, stop
 
 TARGET_SECONDS = 2.0
 

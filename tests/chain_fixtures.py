@@ -4,26 +4,14 @@
 `chain` deploys the contracts once per session into a temporary record and points the
 settings at it; `chain_snapshot` reverts the chain after each test that uses it."""
 
-import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
-MNEMONIC = "test test test test test test test test test test test junk"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from core.localprocs import ANVIL, anvil_command, free_port, stop, wait_for_http
 
 
 def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
@@ -38,46 +26,18 @@ def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
 
 @pytest.fixture(scope="session")
 def anvil_rpc() -> Iterator[str]:
-    binary = str(ANVIL) if ANVIL.exists() else shutil.which("anvil")
-    if not binary:
+    if not ANVIL.exists():
         pytest.skip("anvil is not installed (run `npm ci`)")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603
-        [
-            binary,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--chain-id",
-            "31337",
-            "--mnemonic",
-            MNEMONIC,
-            "--accounts",
-            "10",
-            "--silent",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        anvil_command(port=port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                rpc(url, "eth_chainId")
-                break
-            except (requests.RequestException, ValueError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("anvil did not start") from None
-                time.sleep(0.1)
+        wait_for_http(url, proc=proc, json_rpc=True)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop([proc])
 
 
 @pytest.fixture(scope="session")

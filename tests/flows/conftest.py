@@ -13,7 +13,7 @@ from accounts.models import User
 from chain.client import get_web3, trackpacks_contract
 from chain.fulfiller import local_chain_process_once
 from chain.models import ChainTransaction
-from tests.chain_fixtures import MNEMONIC
+from core.localprocs import ANVIL_MNEMONIC
 from tests.conftest import PASSWORD, SchemaCheckedClient
 from trackpacks.models import Batch, ChainStatus, Rarity
 from trackpacks.services import PoolItem, batch_create, song_create
@@ -22,7 +22,9 @@ Account.enable_unaudited_hdwallet_features()
 
 
 def anvil_account(index: int) -> LocalAccount:
-    account: LocalAccount = Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    account: LocalAccount = Account.from_mnemonic(
+        ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}"
+    )
     return account
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.chain_fixtures import _free_port
+from core.localprocs import free_port, stop, wait_for_http
 
 WEBHOOK_URL = "/api/v1/payments/stripe/webhook/"
 WEBHOOK_SECRET = "whsec_test_trackpacks"
@@ -31,7 +31,7 @@ _RUN_LOCALSTRIPE = (
 
 @pytest.fixture(scope="session")
 def localstripe() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-c", _RUN_LOCALSTRIPE, "--port", str(port), "--from-scratch"],
         stdout=subprocess.DEVNULL,
@@ -39,22 +39,10 @@ def localstripe() -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.post(f"{url}/_config/webhooks/probe", timeout=1)
-                break
-            except requests.RequestException:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("localstripe did not start") from None
-                time.sleep(0.1)
+        wait_for_http(url, proc=proc, timeout=20)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop([proc])
 
 
 @pytest.fixture

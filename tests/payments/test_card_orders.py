@@ -58,9 +58,9 @@ def test_card_order_creates_a_payment_intent(
 def test_stripe_outage_leaves_no_order_and_no_reservation(
     auth_api: Any, batch: Batch, settings: Any
 ) -> None:
-    from tests.chain_fixtures import _free_port
+    from core.localprocs import free_port
 
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     response = order_card(auth_api, batch, key="card-outage-0001")
     assert response.status_code == 503, response.content
     assert response.json()["error"]["code"] == "payment_provider_unavailable"

@@ -15,7 +15,7 @@ from django.test import Client
 from accounts.models import User
 from accounts.services import user_tokens
 from chain.custody import custodial_account
-from tests.chain_fixtures import MNEMONIC
+from core.localprocs import ANVIL_MNEMONIC
 from tests.factories import make_batch
 from tests.openapi import openapi_document
 from tests.security.conftest import World, anvil_account
@@ -40,7 +40,7 @@ def secrets_in_play() -> list[str]:
         settings.STRIPE_SECRET_KEY,
         settings.STRIPE_WEBHOOK_SECRET,
         settings.CUSTODIAL_MNEMONIC,
-        MNEMONIC,
+        ANVIL_MNEMONIC,
     ]
     keys = [anvil_account(i).key.hex() for i in range(10)]
     keys += [

@@ -21,25 +21,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+from core.localprocs import ANVIL_MNEMONIC, Process, anvil_command, stop, wait_for_http
+
 DEMO_WALLET_INDEX = 4
 DEMO_EMAIL = "demo@trackpacks.local"
 DEMO_PASSWORD = "demo-passphrase-2026"  # noqa: S105  (a local demo account, printed on start)
-
-
-def _wait_for_rpc(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
-    while time.monotonic() < deadline:
-        request = urllib.request.Request(  # noqa: S310  (our own loopback RPC)
-            url, data=body, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=2):  # noqa: S310
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise CommandError(f"anvil did not answer at {url} within {timeout:.0f}s")
 
 
 def _register_localstripe_webhook(api_base: str, target: str, timeout: float = 20.0) -> None:
@@ -94,9 +80,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir = Path(settings.DATA_DIR)
         data_dir.mkdir(parents=True, exist_ok=True)
-        anvil = Path(settings.BASE_DIR) / "node_modules" / ".bin" / "anvil"
-        if not anvil.exists():
-            raise CommandError("anvil is missing: run `make run` (it installs Node packages).")
         rpc_url = f"http://127.0.0.1:{options['anvil_port']}"
         if rpc_url != settings.CHAIN_RPC_URL:
             raise CommandError(
@@ -105,10 +88,10 @@ class Command(BaseCommand):
 
         # `kill` (SIGTERM) stops everything as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-        procs: list[subprocess.Popen[bytes]] = []
+        procs: list[Process] = []
         try:
-            procs.append(self._start_anvil(anvil, data_dir, options["anvil_port"]))
-            _wait_for_rpc(rpc_url)
+            procs.append(self._start_anvil(data_dir, options["anvil_port"]))
+            wait_for_http(rpc_url, proc=procs[0], json_rpc=True)
             call_command("migrate", interactive=False, verbosity=0)
             call_command("chain_deploy_local")
             call_command("seed_demo")
@@ -124,28 +107,20 @@ class Command(BaseCommand):
             self._print_banner(options["port"], address, key)
             self._supervise(procs)
         finally:
-            self._stop(procs)
+            stop(procs)
 
-    def _start_anvil(self, anvil: Path, data_dir: Path, port: int) -> "subprocess.Popen[bytes]":
+    def _start_anvil(self, data_dir: Path, port: int) -> Process:
+        command = anvil_command(port=port, state_file=data_dir / "anvil-state.json")
         log = (data_dir / "anvil.log").open("ab")
-        command = [
-            str(anvil),
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--chain-id", "31337",
-            "--mnemonic", ANVIL_MNEMONIC,
-            "--state", str(data_dir / "anvil-state.json"),
-            "--state-interval", "5",
-        ]  # fmt: skip
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
-    def _start_localstripe(self, data_dir: Path) -> "subprocess.Popen[bytes]":
+    def _start_localstripe(self, data_dir: Path) -> Process:
         port = urllib.parse.urlsplit(settings.STRIPE_API_BASE).port or 8420
         log = (data_dir / "localstripe.log").open("ab")
         command = [str(Path(sys.executable).parent / "localstripe"), "--port", str(port)]
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
-    def _start_services(self, port: int, data_dir: Path) -> list["subprocess.Popen[bytes]"]:
+    def _start_services(self, port: int, data_dir: Path) -> list[Process]:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "config"]
         commands = [
@@ -175,20 +150,10 @@ class Command(BaseCommand):
             )
         )
 
-    def _supervise(self, procs: list["subprocess.Popen[bytes]"]) -> None:
+    def _supervise(self, procs: list[Process]) -> None:
         try:
             while all(proc.poll() is None for proc in procs):
                 time.sleep(0.5)
             self.stderr.write("A process stopped; shutting down the rest.")
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
-
-    def _stop(self, procs: list["subprocess.Popen[bytes]"]) -> None:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        for proc in reversed(procs):
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
