@@ -233,6 +233,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR", "propagate": True},
+        "stripe": {"level": "WARNING"},  # it logs every API call at INFO
     },
 }
 
