@@ -5,7 +5,7 @@ import hashlib
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from accounts.models import normalize_email
 
@@ -43,3 +43,9 @@ class PasswordResetEmailThrottle(_EmailThrottle):
 
 class RegisterIPThrottle(_IPThrottle):
     scope = "register_ip"
+
+
+class WalletNonceThrottle(UserRateThrottle):
+    """Each nonce is a stored row: cap how fast one account can mint them."""
+
+    scope = "wallet_nonce"

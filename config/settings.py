@@ -180,6 +180,7 @@ REST_FRAMEWORK = {
         "register_ip": env_str("THROTTLE_REGISTER_IP", "30/hour"),
         "order_create": env_str("THROTTLE_ORDER_CREATE", "30/min"),
         "pack_open": env_str("THROTTLE_PACK_OPEN", "30/min"),
+        "wallet_nonce": env_str("THROTTLE_WALLET_NONCE", "20/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -18,6 +18,7 @@ from accounts.throttles import (
     PasswordResetEmailThrottle,
     PasswordResetIPThrottle,
     RegisterIPThrottle,
+    WalletNonceThrottle,
 )
 from core.auth import request_user
 from core.errors import ApplicationError
@@ -142,6 +143,8 @@ class PasswordChangeView(APIView):
 
 
 class WalletNonceView(APIView):
+    throttle_classes = [WalletNonceThrottle]
+
     @extend_schema(
         operation_id="auth_wallet_nonce",
         tags=["auth"],

@@ -397,3 +397,14 @@ def test_unauthenticated_client_cannot_link_with_a_valid_signature(
     )
     assert_error(response, 401, "not_authenticated")
     assert WalletNonce.objects.get().used_at is None
+
+
+def test_nonce_requests_are_throttled_per_user(auth_api: Any) -> None:
+    from django.conf import settings
+
+    limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["wallet_nonce"].split("/")[0])
+    for _ in range(limit):
+        assert auth_api.post(NONCE, {"address": ANVIL_ADDRESS}).status_code == 201
+    response = auth_api.post(NONCE, {"address": ANVIL_ADDRESS})
+    assert_error(response, 429, "throttled")
+    assert WalletNonce.objects.count() == limit
