@@ -11,18 +11,10 @@ from django.urls import path
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.urls import urlpatterns as product_urlpatterns
-from trackpacks.models import Batch, Pack, PoolEntry, RevealedSong, Song
+from trackpacks.models import Pack, PoolEntry, RevealedSong, Song
+from trackpacks.selectors import SONG_ROW_FIELDS, batch_rows
 
-SONG_FIELDS = (
-    "id",
-    "token_id",
-    "title",
-    "artist",
-    "rarity",
-    "description",
-    "image_url",
-    "audio_url",
-)
+SONG_FIELDS = SONG_ROW_FIELDS  # the same columns the API's song rows carry
 _jwt = JWTAuthentication()
 
 
@@ -36,21 +28,7 @@ def songs(request: HttpRequest) -> JsonResponse:
 
 
 def batches(request: HttpRequest) -> JsonResponse:
-    rows: list[Any] = list(
-        Batch.objects.values(
-            "id",
-            "name",
-            "description",
-            "price_cents",
-            "currency",
-            "price_wei",
-            "supply",
-            "available",
-            "sale_open",
-            "chain_status",
-            "created_at",
-        )[: _page_size(request)]
-    )
+    rows: list[Any] = list(batch_rows()[: _page_size(request)])
     pool: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
     for entry in PoolEntry.objects.filter(batch_id__in=list(pool)).values(
         "batch_id", "weight", *(f"song__{f}" for f in SONG_FIELDS)
