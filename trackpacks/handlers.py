@@ -39,16 +39,17 @@ def _opened_reverted(event: ChainEvent) -> None:
 
 @on_tx_status("registerSong")
 def _song_registered(tx: ChainTransaction) -> None:
-    song_token_id = int(tx.args[0])
-    Song.objects.filter(token_id=song_token_id).update(
-        chain_status="registered" if tx.status == ChainTransaction.Status.CONFIRMED else "failed"
+    services.chain_status_set(
+        rows=Song.objects.filter(token_id=int(tx.args[0])),
+        confirmed=tx.status == ChainTransaction.Status.CONFIRMED,
     )
 
 
 @on_tx_status("createBatch")
 def _batch_created(tx: ChainTransaction) -> None:
     services.chain_status_set(
-        model=Batch, pk=int(tx.args[0]), confirmed=tx.status == ChainTransaction.Status.CONFIRMED
+        rows=Batch.objects.filter(pk=int(tx.args[0])),
+        confirmed=tx.status == ChainTransaction.Status.CONFIRMED,
     )
 
 

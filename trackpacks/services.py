@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -264,10 +264,9 @@ def pack_open_fulfilment_reverted(*, request_id: int) -> None:
     Pack.objects.filter(pk=opening.pack_id).update(status=PackStatus.OPENING)
 
 
-def chain_status_set(*, model: type[Song] | type[Batch], pk: int, confirmed: bool) -> None:
-    model.objects.filter(pk=pk).update(
-        chain_status=ChainStatus.REGISTERED if confirmed else ChainStatus.FAILED
-    )
+def chain_status_set(*, rows: "QuerySet[Song] | QuerySet[Batch]", confirmed: bool) -> None:
+    """Records the outcome of a song's or batch's on-chain registration."""
+    rows.update(chain_status=ChainStatus.REGISTERED if confirmed else ChainStatus.FAILED)
 
 
 def batch_release_inventory(*, batch_id: int, quantity: int) -> None:
