@@ -5,9 +5,11 @@ import uuid
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from chain.client import trackpacks_contract
 from payments.models import Order, OrderStatus
+from tests.chain_fixtures import rpc
 from tests.flows.conftest import Fan, anvil_account, register_and_link, run_background, send_from
 from trackpacks.models import PACK_ID_OFFSET, Batch, PackStatus
 
@@ -199,3 +201,31 @@ def test_unpaid_reservations_expire_and_return_inventory(fan: Fan, catalog: Batc
     catalog.refresh_from_db()
     assert catalog.available == 20
     assert fan.api.get(f"/api/v1/orders/{order['id']}/").json()["status"] == "expired"
+
+
+def test_a_reorg_that_drops_an_opening_puts_the_pack_back(fan: Fan, catalog: Batch) -> None:
+    contract = trackpacks_contract()
+    order = create_order(fan, catalog).json()
+    pay(fan, order)
+    run_background()
+    [pack] = fan.api.get("/api/v1/packs/").json()["results"]
+    fork_point = rpc(fan_chain_url(), "evm_snapshot")
+
+    call = fan.api.post(f"/api/v1/packs/{pack['id']}/open/").json()["wallet_call"]
+    send_from(fan.wallet, to=call["to"], data=call["data"])
+    run_background()
+    assert fan.api.get(f"/api/v1/packs/{pack['id']}/").json()["status"] == "opened"
+
+    # The blocks with the open request and the reveal are replaced by a longer empty branch.
+    rpc(fan_chain_url(), "evm_revert", [fork_point])
+    rpc(fan_chain_url(), "anvil_mine", [hex(10)])
+    run_background()
+
+    after = fan.api.get(f"/api/v1/packs/{pack['id']}/").json()
+    assert (after["status"], after["songs"]) == ("unopened", [])
+    assert contract.functions.balanceOf(fan.wallet.address, catalog.pack_token_id).call() == 1
+    assert fan.api.get("/api/v1/collection/").json() == []
+
+
+def fan_chain_url() -> str:
+    return str(settings.CHAIN_RPC_URL)
