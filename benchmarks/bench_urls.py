@@ -11,8 +11,8 @@ from django.urls import path
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.urls import urlpatterns as product_urlpatterns
-from trackpacks.models import Pack, PoolEntry, RevealedSong, Song
-from trackpacks.selectors import SONG_ROW_FIELDS, batch_rows
+from trackpacks.models import PoolEntry, RevealedSong, Song
+from trackpacks.selectors import SONG_ROW_FIELDS, batch_rows, pack_rows
 
 SONG_FIELDS = SONG_ROW_FIELDS  # the same columns the API's song rows carry
 _jwt = JWTAuthentication()
@@ -45,19 +45,7 @@ def packs(request: HttpRequest) -> JsonResponse:
     if authenticated is None:
         return JsonResponse({"error": "unauthenticated"}, status=401)
     user = authenticated[0]
-    rows: list[Any] = list(
-        Pack.objects.filter(owner_id=user.pk).values(
-            "id",
-            "batch_id",
-            "batch__name",
-            "order_id",
-            "custody",
-            "holder_address",
-            "status",
-            "created_at",
-            "opening__id",
-        )[: _page_size(request)]
-    )
+    rows: list[Any] = list(pack_rows(user=user)[: _page_size(request)])  # type: ignore[arg-type]
     revealed: dict[int, list[dict[str, Any]]] = {}
     opening_ids = [row["opening__id"] for row in rows if row["opening__id"]]
     if opening_ids:

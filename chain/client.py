@@ -9,7 +9,7 @@ Deployment record (JSON). `chain.deploy` writes `{"chain_id": int, "contracts": 
 import json
 import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,12 +126,19 @@ def parse_deployment(data: dict[str, Any]) -> Deployment:
 
 
 def read_deployment(path: Path | None = None) -> Deployment | None:
-    path = path or chain_settings().deployment_record
+    """The deployment record, parsed once per version of the file (it is read on hot paths:
+    every outbox enqueue and wallet call; a stat is all a repeat costs)."""
+    path = Path(path or chain_settings().deployment_record)
     try:
-        data = json.loads(Path(path).read_text())
+        version = path.stat().st_mtime_ns
     except FileNotFoundError:
         return None
-    return parse_deployment(data)
+    return _parsed_record(str(path), version)
+
+
+@lru_cache(maxsize=8)
+def _parsed_record(path: str, version: int) -> Deployment:
+    return parse_deployment(json.loads(Path(path).read_text()))
 
 
 def write_deployment(deployment: Deployment, path: Path | None = None) -> None:
@@ -169,6 +176,7 @@ def reset_clients() -> None:
     with _lock:
         _clients.clear()
     load_artifact.cache_clear()
+    _parsed_record.cache_clear()
 
 
 def require_deployment() -> Deployment:

@@ -18,3 +18,11 @@ def chain_tx_get(*, reference: str) -> ChainTransaction | None:
 
 def indexer_cursor_get(*, chain_id: int, address: str) -> IndexerCursor | None:
     return IndexerCursor.objects.filter(chain_id=chain_id, address=address).first()
+
+
+def token_balance_of(*, address: str, token_id: int) -> int:
+    """One indexed ERC-1155 balance (0 when the address never held the token)."""
+    row = TokenBalance.objects.filter(
+        address=Web3.to_checksum_address(address), token_id=token_id
+    ).first()
+    return int(row.balance) if row else 0

@@ -104,17 +104,16 @@ def _payment_intent_attach(*, order: Order) -> None:
     order.save(update_fields=["stripe_payment_intent_id", "stripe_client_secret", "updated_at"])
 
 
-def _locked_order(*, order_ref: str) -> Order | None:
+def _locked_order(**lookup: Any) -> Order | None:
+    """The order row, locked until the end of the transaction (every status change takes it)."""
     return (
-        Order.objects.select_for_update()
-        .select_related("batch", "user")
-        .filter(order_ref=order_ref.lower())
-        .first()
+        Order.objects.select_for_update().select_related("batch", "user").filter(**lookup).first()
     )
 
 
-def _retake_inventory_of_expired(order: Order) -> None:
-    # The chain accepted the payment, so those packs exist: take them back out of inventory.
+def _retake_released_inventory(order: Order) -> None:
+    # The payment was taken after the reservation was released (expired, failed): the
+    # buyer gets the packs, so they leave the inventory again.
     Batch.objects.filter(pk=order.batch_id).update(
         available=Greatest(F("available") - order.quantity, 0)
     )
@@ -147,7 +146,7 @@ def crypto_purchase_problem(*, order: Order, purchase: CryptoPurchase) -> str | 
 
 def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
     """Applies a confirmed purchase event; called once per event by the indexer."""
-    order = _locked_order(order_ref=purchase.order_ref)
+    order = _locked_order(order_ref=purchase.order_ref.lower())
     if order is None:
         logger.warning(
             "Purchase with unknown order_ref %s in %s", purchase.order_ref, purchase.tx_hash
@@ -156,15 +155,12 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
         return order
     if order.status == OrderStatus.EXPIRED:
-        _retake_inventory_of_expired(order)
+        _retake_released_inventory(order)
     now = timezone.now()
     order.tx_hash = purchase.tx_hash
     problem = crypto_purchase_problem(order=order, purchase=purchase)
     if problem is not None:
-        order.status = OrderStatus.REVIEW
-        order.status_reason = problem
-        order.save(update_fields=["status", "status_reason", "tx_hash", "updated_at"])
-        logger.warning("Order %s flagged for review: %s", order.pk, problem)
+        _order_flag(order, problem)
         return order
     packs_issue(
         owner=order.user,
@@ -182,7 +178,7 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
 
 def order_unsettle_crypto(*, order_ref: str) -> None:
     """A reorg took a purchase back: the order is pending again and its packs are gone."""
-    order = _locked_order(order_ref=order_ref)
+    order = _locked_order(order_ref=order_ref.lower())
     if order is None or order.status not in (OrderStatus.FULFILLED, OrderStatus.REVIEW):
         return
     order.packs.all().delete()
@@ -194,7 +190,7 @@ def order_unsettle_crypto(*, order_ref: str) -> None:
 
 def order_expire(*, order_id: int) -> bool:
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        order = _locked_order(pk=order_id)
         if (
             order is None
             or order.status != OrderStatus.PENDING
@@ -265,12 +261,7 @@ def purchase_from_event_args(args: dict[str, Any], *, tx_hash: str) -> CryptoPur
 def _locked_card_order(*, payment_intent_id: str) -> Order | None:
     if not payment_intent_id:
         return None
-    return (
-        Order.objects.select_for_update()
-        .select_related("batch", "user")
-        .filter(method=PaymentMethod.CARD, stripe_payment_intent_id=payment_intent_id)
-        .first()
-    )
+    return _locked_order(method=PaymentMethod.CARD, stripe_payment_intent_id=payment_intent_id)
 
 
 def card_payment_problem(*, order: Order, amount: int, currency: str) -> str | None:
@@ -297,7 +288,7 @@ def _mint_queued_or_done(order: Order) -> bool:
 def _order_flag(order: Order, reason: str) -> None:
     order.status = OrderStatus.REVIEW
     order.status_reason = reason[:200]
-    order.save(update_fields=["status", "status_reason", "paid_at", "updated_at"])
+    order.save(update_fields=["status", "status_reason", "paid_at", "tx_hash", "updated_at"])
     logger.warning("Order %s flagged for review: %s", order.pk, order.status_reason)
 
 
@@ -310,7 +301,7 @@ def _card_payment_succeeded(intent: dict[str, Any]) -> None:
         return  # already paid, refunded or under review: a late or repeated event
     if order.status != OrderStatus.PENDING:
         # The reservation was released, but the money was taken: the buyer gets the packs.
-        _retake_inventory_of_expired(order)
+        _retake_released_inventory(order)
     order.paid_at = timezone.now()
     received = intent["amount_received"] if "amount_received" in intent else intent.get("amount")
     problem = card_payment_problem(
@@ -401,7 +392,7 @@ def card_order_mint_landed(*, order_ref: str, holder: str, quantity: int) -> Ord
     `buyPacks`; our `mintPacks` then reverts with OrderRefAlreadyUsed, the mint's failure
     flags the order for review (see `card_order_mint_failed`), and a human refunds or re-mints
     under a new reference. The attacker only paid for packs of their own."""
-    order = _locked_order(order_ref=order_ref)
+    order = _locked_order(order_ref=order_ref.lower())
     if order is None or order.method != PaymentMethod.CARD:
         return None
     if order.packs.exists():
@@ -429,7 +420,7 @@ def card_order_mint_landed(*, order_ref: str, holder: str, quantity: int) -> Ord
 
 def card_order_mint_reverted(*, order_ref: str) -> None:
     """A reorg took the mint back; the outbox sends the same transaction again."""
-    order = _locked_order(order_ref=order_ref)
+    order = _locked_order(order_ref=order_ref.lower())
     if order is None or order.method != PaymentMethod.CARD:
         return
     if order.packs.exclude(status__in=(PackStatus.UNOPENED, PackStatus.VOID)).exists():
@@ -444,7 +435,7 @@ def card_order_mint_reverted(*, order_ref: str) -> None:
 
 def card_order_mint_failed(*, order_id: int, reason: str) -> None:
     """The payment was taken but the mint failed: a human refunds or retries."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = _locked_order(pk=order_id)
     if order is None or order.status != OrderStatus.PAID:
         return
     _order_flag(order, f"mint_failed: {reason}")

@@ -138,9 +138,8 @@ def user_addresses(*, user: User) -> dict[str, str]:
     addresses = {}
     if user.wallet_address:
         addresses[user.wallet_address.lower()] = "self"
-    custodial = getattr(user, "custodial_address", None)
-    if custodial:
-        addresses[custodial.lower()] = "custodial"
+    if user.custodial_address:
+        addresses[user.custodial_address.lower()] = "custodial"
     return addresses
 
 

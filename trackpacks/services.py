@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chain.outbox import chain_tx_enqueue
+from chain.selectors import token_balance_of
 from chain.wallet_calls import contract_address, encode_call
 from core.errors import ApplicationError, Conflict
 from trackpacks.models import (
@@ -273,16 +274,6 @@ def batch_release_inventory(*, batch_id: int, quantity: int) -> None:
     Batch.objects.filter(pk=batch_id).update(available=F("available") + quantity)
 
 
-def _custodial_balance(*, address: str, token_id: int) -> int:
-    from chain.selectors import token_balances_for
-
-    return sum(
-        int(b.balance)
-        for b in token_balances_for(addresses=[address])
-        if int(b.token_id) == token_id
-    )
-
-
 @transaction.atomic
 def withdrawal_create(*, user: User, token_id: int, amount: int) -> Withdrawal:
     """Moves custodial songs to the user's linked wallet. The user row is locked first, so
@@ -294,7 +285,7 @@ def withdrawal_create(*, user: User, token_id: int, amount: int) -> Withdrawal:
     song = Song.objects.filter(token_id=token_id).first()
     if song is None or not locked.custodial_address:
         raise ApplicationError("You hold no such song in custody.", code="insufficient_balance")
-    held = _custodial_balance(address=locked.custodial_address, token_id=token_id)
+    held = token_balance_of(address=locked.custodial_address, token_id=token_id)
     on_the_way = (
         Withdrawal.objects.filter(user=locked, song=song, status=WithdrawalStatus.PENDING)
         .aggregate(total=Sum("amount"))

@@ -1,4 +1,5 @@
 import pickle
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,23 @@ def test_deploy_command_keeps_a_live_deployment(chain: dict[str, object]) -> Non
     out = StringIO()
     call_command("chain_deploy_local", stdout=out)
     assert chain["deployment"].trackpacks.address in out.getvalue()  # type: ignore[attr-defined]
+
+
+def test_a_rewritten_record_is_read_again(tmp_path: Any) -> None:
+    import json
+    import os
+
+    from chain.client import read_deployment
+
+    path = tmp_path / "31337.json"
+    record = {"chain_id": 31337, "contracts": {"TrackPacks": {"address": ADDR, "block": 4}}}
+    path.write_text(json.dumps(record))
+    assert read_deployment(path).trackpacks.block == 4  # type: ignore[union-attr]
+    assert read_deployment(path) is read_deployment(path)  # parsed once per version
+
+    record["contracts"]["TrackPacks"]["block"] = 9
+    path.write_text(json.dumps(record))
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 1_000_000))  # a new version, surely
+    assert read_deployment(path).trackpacks.block == 9  # type: ignore[union-attr]
+    path.unlink()
+    assert read_deployment(path) is None

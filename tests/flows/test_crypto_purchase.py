@@ -229,3 +229,26 @@ def test_a_reorg_that_drops_an_opening_puts_the_pack_back(fan: Fan, catalog: Bat
 
 def fan_chain_url() -> str:
     return str(settings.CHAIN_RPC_URL)
+
+
+def test_a_payment_after_the_reservation_expired_still_settles(fan: Fan, catalog: Batch) -> None:
+    """The chain took the money and minted the packs: the order is fulfilled and its packs
+    leave the inventory again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.services import orders_expire_due
+
+    order = create_order(fan, catalog, quantity=2).json()
+    Order.objects.filter(pk=order["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert orders_expire_due() == 1
+    catalog.refresh_from_db()
+    assert catalog.available == 20
+
+    pay(fan, order)
+    run_background()
+    assert fan.api.get(f"/api/v1/orders/{order['id']}/").json()["status"] == "fulfilled"
+    assert fan.user.packs.count() == 2
+    catalog.refresh_from_db()
+    assert catalog.available == 18
