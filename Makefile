@@ -24,7 +24,7 @@ migrate: install
 run: install node-deps
 	$(MANAGE) devstack
 
-test-app: install
+test-app: install node-deps
 	$(VENV)/bin/pytest
 
 test: install

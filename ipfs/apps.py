@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IpfsConfig(AppConfig):
+    name = "ipfs"
+    verbose_name = "IPFS"
