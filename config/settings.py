@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "trackpacks",
     "payments",
     "chain",
+    "ipfs",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,38 @@ CHAIN_TX_BUMP_AFTER_SECONDS = env_int("CHAIN_TX_BUMP_AFTER_SECONDS", 90)
 CHAIN_TX_MAX_AGE_SECONDS = env_int("CHAIN_TX_MAX_AGE_SECONDS", 3600)
 CHAIN_INDEXER_RANGE = env_int("CHAIN_INDEXER_RANGE", 500)
 METADATA_BASE_URI = env_str("METADATA_BASE_URI", "http://127.0.0.1:8000/metadata/{id}.json")
+
+# Song media (ipfs/, trackpacks/): uploads go to Django's default storage, local files under
+# MEDIA_ROOT unless MEDIA_S3_BUCKET names an S3-compatible bucket (django-storages, the `s3`
+# extra; credentials from the usual AWS_* variables).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "media/"
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL") or None,
+                "file_overwrite": False,
+            },
+        }
+        if MEDIA_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SONG_IMAGE_MAX_BYTES = env_int("SONG_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+SONG_AUDIO_MAX_BYTES = env_int("SONG_AUDIO_MAX_BYTES", 50 * 1024 * 1024)
+# IPFS: CIDs computed locally; content pinned by Pinata when PINATA_JWT is set, and always kept
+# in the local pin store, which /ipfs/{cid}[/{path}] serves (by default only without Pinata).
+IPFS_STORE_DIR = Path(env_str("IPFS_STORE_DIR", str(DATA_DIR / "ipfs")))
+PINATA_JWT = env_str("PINATA_JWT")
+PINATA_API_URL = env_str("PINATA_API_URL", "https://api.pinata.cloud").rstrip("/")
+PINATA_TIMEOUT_SECONDS = env_int("PINATA_TIMEOUT_SECONDS", 60)
+PINATA_MAX_ATTEMPTS = env_int("PINATA_MAX_ATTEMPTS", 5)
+IPFS_GATEWAY_ENABLED = env_bool("IPFS_GATEWAY_ENABLED", default=not PINATA_JWT)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:

@@ -35,6 +35,14 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_and_pin_store(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded media and the local IPFS pin store live in a fresh directory per test."""
+    root = tmp_path_factory.mktemp("data")
+    settings.MEDIA_ROOT = root / "media"
+    settings.IPFS_STORE_DIR = root / "ipfs"
+
+
 @pytest.fixture
 def api() -> SchemaCheckedClient:
     return SchemaCheckedClient()

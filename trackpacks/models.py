@@ -36,8 +36,22 @@ class Song(TimeStampedModel):
     artist = models.CharField(max_length=200, db_index=True)
     rarity = models.CharField(max_length=16, choices=Rarity.choices, db_index=True)
     description = models.TextField(blank=True)
-    image_url = models.URLField(max_length=500)
-    audio_url = models.URLField(max_length=500)
+    # Links typed in by hand (legacy); uploaded media below take their place in metadata.
+    image_url = models.URLField(max_length=500, blank=True)
+    audio_url = models.URLField(max_length=500, blank=True)
+    # Uploaded media, checked for type and size; the CID is the content hash (ipfs/unixfs.py).
+    image = models.FileField(upload_to="songs/images/", max_length=300, blank=True)
+    image_type = models.CharField(max_length=50, blank=True)
+    image_cid = models.CharField(max_length=100, blank=True)
+    audio = models.FileField(upload_to="songs/audio/", max_length=300, blank=True)
+    audio_type = models.CharField(max_length=50, blank=True)
+    audio_cid = models.CharField(max_length=100, blank=True)
+    # Set by the freeze of the first batch holding the song: its metadata JSON is fixed from
+    # then on (uri(id) on chain points at it) and its media and metadata fields cannot change.
+    frozen_by = models.ForeignKey(
+        "Batch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    metadata_cid = models.CharField(max_length=100, blank=True)
     chain_status = models.CharField(
         max_length=16, choices=ChainStatus.choices, default=ChainStatus.PENDING
     )
@@ -67,6 +81,10 @@ class Batch(TimeStampedModel):
     chain_status = models.CharField(
         max_length=16, choices=ChainStatus.choices, default=ChainStatus.PENDING
     )
+    # The IPFS freeze: the directory holding `{id}.json` for every token of the batch, which
+    # becomes those tokens' base URI on chain (`setTokenURIs`).
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    metadata_cid = models.CharField(max_length=100, blank=True)
     songs: "models.ManyToManyField[Song, PoolEntry]" = models.ManyToManyField(
         Song, through="PoolEntry", related_name="batches"
     )
