@@ -24,7 +24,7 @@ def test_a_stored_file_is_served_under_its_cid_with_immutable_caching(client: Cl
     response = client.get(f"/ipfs/{node.cid_str}")
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PNG
+    assert response.getvalue() == PNG
     assert response["Content-Type"] == "image/png"
     assert "immutable" in response["Cache-Control"]
     assert response["ETag"] == f'"{node.cid_str}"'
@@ -40,7 +40,7 @@ def test_a_directory_serves_its_files_by_name_and_lists_itself(client: Client) -
     listing = client.get(f"/ipfs/{directory.cid_str}/")
 
     assert file_response.status_code == 200
-    assert b"".join(file_response.streaming_content) == document
+    assert file_response.getvalue() == document
     assert file_response["Content-Type"] == "application/json"
     assert file_response["X-Ipfs-Roots"] == file_cid(document)
     assert listing.json() == {

@@ -60,7 +60,7 @@ FILES = {
     "256 KiB + 1 B": _bytes(256 * KIB + 1),
     "3 MiB": _bytes(3 * 1024 * KIB),
     "JSON": json.dumps(
-        {"name": "Échо Run", "image": "ipfs://bafkrei", "attributes": [{"value": 3}]},
+        {"name": "\u00c9cho Run \u2713", "image": "ipfs://bafkrei", "attributes": [{"value": 3}]},
         ensure_ascii=False,
     ).encode(),
 }
