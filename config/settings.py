@@ -302,11 +302,13 @@ SONG_AUDIO_MAX_BYTES = env_int("SONG_AUDIO_MAX_BYTES", 50 * 1024 * 1024)
 # IPFS: CIDs computed locally; content pinned by Pinata when PINATA_JWT is set, and always kept
 # in the local pin store, which /ipfs/{cid}[/{path}] serves (by default only without Pinata).
 IPFS_STORE_DIR = Path(env_str("IPFS_STORE_DIR", str(DATA_DIR / "ipfs")))
-PINATA_JWT = env_str("PINATA_JWT")
+# Named with API so that Django's debug page masks it (it masks API, KEY, TOKEN, SECRET, ...).
+PINATA_API_JWT = env_str("PINATA_JWT")
 PINATA_API_URL = env_str("PINATA_API_URL", "https://api.pinata.cloud").rstrip("/")
 PINATA_TIMEOUT_SECONDS = env_int("PINATA_TIMEOUT_SECONDS", 60)
 PINATA_MAX_ATTEMPTS = env_int("PINATA_MAX_ATTEMPTS", 5)
-IPFS_GATEWAY_ENABLED = env_bool("IPFS_GATEWAY_ENABLED", default=not PINATA_JWT)
+PINATA_BACKOFF_SECONDS = float(env_str("PINATA_BACKOFF_SECONDS", "1"))
+IPFS_GATEWAY_ENABLED = env_bool("IPFS_GATEWAY_ENABLED", default=not PINATA_API_JWT)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:

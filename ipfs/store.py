@@ -90,6 +90,9 @@ class LocalPinStore:
         content = path.read_bytes()
         return content if file_node(content).cid_str == cid else None
 
+    def file_size(self, cid: str) -> int:
+        return self._file_path(cid).stat().st_size
+
     def verify(self, cid: str) -> bool:
         """Whether the store holds content that really hashes to `cid`."""
         if self._file_path(cid).exists():
