@@ -173,7 +173,8 @@ def test_a_song_in_two_batches_keeps_the_document_of_the_first_freeze(
     store = local_pin_store()
     in_first = store.resolve(Batch.objects.get(pk=first.pk).metadata_cid, name)
     in_second = store.resolve(second_frozen.metadata_cid, name)
-    assert in_first is not None and in_second is not None
+    assert in_first is not None
+    assert in_second is not None
     assert in_first.cid == in_second.cid
     shared.refresh_from_db()
     assert (shared.frozen_by_id, shared.metadata_cid) == (first.pk, in_first.cid)
