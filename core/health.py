@@ -70,10 +70,17 @@ def check_worker() -> tuple[bool, dict[str, Any]]:
     return age <= settings.HEALTH_WORKER_MAX_AGE_SECONDS, {"seen": True, "age_seconds": int(age)}
 
 
+def check_ipfs() -> tuple[bool, dict[str, Any]]:
+    from ipfs.health import check_ipfs as pins
+
+    return pins()
+
+
 HEALTH_CHECKS: dict[str, Check] = {
     "database": check_database,
     "chain": check_chain,
     "worker": check_worker,
+    "ipfs": check_ipfs,
 }
 
 
