@@ -50,3 +50,41 @@ class IpfsObjectAdmin(admin.ModelAdmin[IpfsObject]):
             )
         else:
             self.message_user(request, f"{len(todo)} pinned.", messages.SUCCESS)
+
+
+class BatchPinInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The pin status of every object a batch's freeze published."""
+
+    model = IpfsObject.batches.through
+    verbose_name = "IPFS object"
+    verbose_name_plural = "IPFS objects (pin status)"
+    fields = ["label", "cid", "pin_status", "provider", "last_error"]
+    readonly_fields = ["label", "cid", "pin_status", "provider", "last_error"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("ipfsobject")
+
+    @admin.display(description="Object")
+    def label(self, row: Any) -> str:
+        return str(row.ipfsobject.label)
+
+    @admin.display(description="CID")
+    def cid(self, row: Any) -> str:
+        return str(row.ipfsobject.cid)
+
+    @admin.display(description="Pin status")
+    def pin_status(self, row: Any) -> str:
+        return str(row.ipfsobject.pin_status)
+
+    @admin.display(description="Provider")
+    def provider(self, row: Any) -> str:
+        return str(row.ipfsobject.provider)
+
+    @admin.display(description="Last error")
+    def last_error(self, row: Any) -> str:
+        return str(row.ipfsobject.last_error)
