@@ -251,3 +251,15 @@ def test_an_upload_is_stored_under_its_cid_and_pinned_locally() -> None:
     assert song.audio_type == "audio/wav"
     assert song.image.name.endswith(f"{song.image_cid}.png")
     assert local_pin_store().read_file(song.image_cid) == cover_png(song.token_id)
+
+
+def test_without_settokenuris_on_the_contract_the_freeze_queues_nothing(
+    enqueued: Enqueued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("trackpacks.freeze._contract_has", lambda function: False)
+    batch = batch_with_media(songs=5)
+
+    frozen = batch_freeze(batch_id=batch.pk)
+
+    assert frozen.frozen_at is not None
+    assert enqueued == []
