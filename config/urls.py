@@ -10,7 +10,6 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/", include("accounts.urls")),
     path("", include("trackpacks.urls")),
     path("", include("payments.urls")),
-    path("", include("ipfs.api")),
 ]
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 """Upload -> freeze -> `uri(id)` on chain -> the gateway serves the metadata -> its image bytes
-hash to their CID. Over HTTP, against anvil with the real contract and outbox."""
+hash to their CID. Over HTTP (the admin, then the gateway), against anvil with the real
+contract and outbox."""
 
 import json
 from typing import Any
@@ -8,11 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from accounts.services import user_tokens
 from chain.client import trackpacks_contract
 from chain.models import ChainTransaction
 from ipfs.unixfs import file_cid
-from tests.conftest import SchemaCheckedClient
 from tests.factories import make_user
 from tests.flows.conftest import run_background
 from trackpacks.demo_media import cover_png, tone_wav
@@ -51,26 +50,36 @@ def test_uploaded_media_is_what_the_on_chain_uri_resolves_to(chain: dict[str, An
         supply=10,
         pool=[PoolItem(song=song) for song in songs],
     )
-    staff = SchemaCheckedClient()
-    access = user_tokens(user=make_user(is_staff=True))["access"]
-    staff.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    admin = Client()
+    admin.force_login(make_user(is_staff=True, is_superuser=True))
     for song in songs:
-        files = {
-            "image": SimpleUploadedFile("cover.png", cover_png(song.token_id)),
-            "audio": SimpleUploadedFile("tone.wav", tone_wav(song.token_id)),
-        }
-        uploaded = staff.put(f"/api/v1/songs/{song.pk}/media/", files, format="multipart")
-        assert uploaded.status_code == 200, uploaded.content
+        uploaded = admin.post(
+            f"/admin/trackpacks/song/{song.pk}/change/",
+            {
+                "title": song.title,
+                "artist": song.artist,
+                "description": "",
+                "image_url": "",
+                "audio_url": "",
+                "image_upload": SimpleUploadedFile("cover.png", cover_png(song.token_id)),
+                "audio_upload": SimpleUploadedFile("tone.wav", tone_wav(song.token_id)),
+            },
+        )
+        assert uploaded.status_code == 302, uploaded.content
 
-    frozen = staff.post(f"/api/v1/batches/{batch.pk}/freeze/")
-    assert frozen.status_code == 200, frozen.content
+    admin.post(
+        "/admin/trackpacks/batch/",
+        {"action": "freeze_on_ipfs", "_selected_action": [batch.pk]},
+    )
+    batch.refresh_from_db()
+    assert batch.frozen_at is not None
     run_background()
 
     tx = ChainTransaction.objects.get(reference=f"batch:{batch.pk}:token-uris")
     assert tx.status == ChainTransaction.Status.CONFIRMED
     contract = trackpacks_contract()
     gateway = Client()
-    base_uri = frozen.json()["base_uri"]
+    base_uri = f"ipfs://{batch.metadata_cid}/"
     for token_id in (songs[2].token_id, PACK_ID_OFFSET + batch.pk):
         template = contract.functions.uri(token_id).call()
         assert template == f"{base_uri}{{id}}.json"
