@@ -4,56 +4,88 @@ pragma solidity 0.8.28;
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {ERC2981} from "@openzeppelin/contracts/token/common/ERC2981.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {VRFConsumerBaseV2Plus} from "@chainlink/contracts/src/v0.8/vrf/dev/VRFConsumerBaseV2Plus.sol";
 import {VRFV2PlusClient} from "@chainlink/contracts/src/v0.8/vrf/dev/libraries/VRFV2PlusClient.sol";
 
-/// @title TrackPacks — musical NFT trackpacks opened with Chainlink VRF v2.5
-/// @notice One ERC-1155 contract holds both the song NFTs and the sealed pack tokens.
-///         A label admin registers songs and creates batches of packs; fans buy packs with
-///         native currency (`buyPacks`) or the platform's card-sales signer mints them into a
-///         custodial wallet (`mintPacks`). Opening a pack burns it and asks the VRF coordinator
-///         for one random word; the callback turns that word into 5 songs drawn from the batch's
-///         weighted pool and mints them to the holder.
-/// @dev Token id space (disjoint by construction):
-///      - song token ids are `< 2**128` (enforced by `registerSong`);
-///      - the pack token of batch `b` is `PACK_ID_OFFSET + b = 2**128 + b`, with `b < 2**96`.
-///      Roles: DEFAULT_ADMIN_ROLE (catalog, batches, VRF settings, royalties, URI, pause,
-///      proceeds), MINTER_ROLE (card-sales backend signer), OPERATOR_ROLE (acts for custodial
-///      holders). Chainlink's `ConfirmedOwner` (inherited through `VRFConsumerBaseV2Plus`) is
-///      used only for the coordinator migration hook `setCoordinator`.
-contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuardTransient, VRFConsumerBaseV2Plus {
+/// @title TrackPacks v2 — musical NFT trackpacks opened with Chainlink VRF v2.5
+/// @notice One ERC-1155 contract holds both the song NFTs and the sealed pack tokens. A label
+///         admin registers songs and creates batches; fans buy packs with native currency
+///         (`buyPacks`) or the card-sales backend mints them to the fan's custodial address
+///         (`mintPacks`). Opening burns a pack and asks the VRF coordinator for one word; the
+///         callback draws 5 distinct songs from the batch's weighted pool and mints them.
+/// @dev Custody: backend keys (minter, operator) can only ever act on `custodialAddress(userId)`,
+///      an address derived by keccak from this contract and a user id. Nobody knows a private
+///      key for it, so no real wallet can be custodial and no backend key can touch a
+///      self-custody fan's tokens (docs/CONTRACT.md).
+///      Token ids: songs `< 2**128`; the pack of batch `b` is `2**128 + b`, `b <= MAX_BATCH_ID`.
+///      Roles: DEFAULT_ADMIN_ROLE (catalog, batches, VRF settings, royalties, URIs, pause,
+///      proceeds), MINTER_ROLE (card mints), OPERATOR_ROLE (custodial opens and withdrawals,
+///      retries). Chainlink's `ConfirmedOwner` guards only `setCoordinator`; it is handed to a
+///      governance address at deployment (two-step).
+contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient, VRFConsumerBaseV2Plus {
     // ------------------------------------------------------------------ constants
 
-    /// @notice Role allowed to mint packs for card (custodial) sales.
+    /// @notice Role allowed to mint packs paid by card to a custodial address.
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
-    /// @notice Role allowed to open packs and withdraw songs on behalf of custodial holders.
+    /// @notice Role allowed to open packs and withdraw songs of custodial addresses.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// @notice Domain of the custodial address derivation (see `custodialAddress`).
+    bytes32 public constant CUSTODY_DOMAIN = keccak256("TrackPacks.custodial.v1");
 
     /// @notice Pack token id of batch `b` is `PACK_ID_OFFSET + b`; song ids are below it.
     uint256 public constant PACK_ID_OFFSET = 1 << 128;
-    /// @notice Largest batch id accepted (batch ids share a storage slot with an address).
-    uint256 public constant MAX_BATCH_ID = type(uint96).max;
-    /// @notice Maximum number of songs in one batch pool; bounds the VRF callback's gas.
+    /// @notice Largest batch id accepted (a batch id shares the open request's storage slot).
+    uint256 public constant MAX_BATCH_ID = type(uint48).max;
+    /// @notice Pool size bounds: 5 distinct songs per pack, at most 64 (bounds the callback's gas).
+    uint256 public constant MIN_POOL_SIZE = 5;
     uint256 public constant MAX_POOL_SIZE = 64;
-    /// @notice Number of songs revealed by one pack.
+    /// @notice Number of distinct songs revealed by one pack.
     uint256 public constant SONGS_PER_PACK = 5;
-    /// @notice Gas the callback is designed to stay under; the callback gas limit may not go below it.
-    uint32 public constant CALLBACK_GAS_BUDGET = 200_000;
+    /// @notice Gas the callback stays under (measured worst case in docs/GAS.md); the callback
+    ///         gas limit may not go below it.
+    uint32 public constant CALLBACK_GAS_BUDGET = 165_000;
+    /// @notice Highest callback gas limit accepted (below the coordinators' max gas limit).
+    uint32 public constant MAX_CALLBACK_GAS_LIMIT = 2_500_000;
+    /// @notice Highest default royalty: 10%.
+    uint96 public constant MAX_ROYALTY_BPS = 1000;
+    /// @notice Seconds a request must stay unfulfilled before it can be retried (>= 1 day).
+    uint32 public immutable OPEN_RETRY_DELAY;
+
+    /// @notice `openRequest` status values.
+    uint8 public constant REQUEST_NONE = 0;
+    uint8 public constant REQUEST_PENDING = 1;
+    uint8 public constant REQUEST_FULFILLED = 2;
+    uint8 public constant REQUEST_VOID = 3;
 
     // ------------------------------------------------------------------ storage
 
+    // Declared first so they share a slot with Chainlink's `s_vrfCoordinator` (20 bytes):
+    // openPack reads coordinator, pause flag, confirmations and gas limit with one SLOAD.
+    bool private _paused;
+    bool private _urisFrozen;
+    uint16 private _requestConfirmations;
+    uint32 private _callbackGasLimit;
+
+    bytes32 private _keyHash;
+    uint256 private _subscriptionId;
+
+    /// @dev One slot per batch. `poolSize == 0` means the batch does not exist.
     struct Batch {
-        // slot 0
-        uint128 price; // wei per pack, > 0
-        uint64 supply; // packs that may ever be minted
-        uint64 minted; // packs minted so far (both paths)
-        // slot 1
-        uint32 totalWeight; // sum of pool weights, < 2**32
-        uint8 poolSize; // 1..MAX_POOL_SIZE
-        bool exists;
-        bool saleOpen; // gates buyPacks only
+        uint96 price; // wei per pack, > 0
+        uint32 supply; // packs that may ever be minted
+        uint32 minted; // packs minted so far (both paths)
+        uint40 saleStart; // 0: crypto sale not scheduled
+        uint40 saleEnd; // 0: no end
+        uint8 poolSize; // MIN_POOL_SIZE..MAX_POOL_SIZE
+    }
+
+    /// @dev One slot per request; kept after fulfilment so a reused id is recognised.
+    struct OpenRequest {
+        address holder;
+        uint48 batchId;
+        uint40 requestedAt;
+        uint8 status;
     }
 
     struct Song {
@@ -61,25 +93,23 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         uint8 tier;
     }
 
-    struct OpenRequest {
-        address holder;
-        uint96 batchId;
-    }
-
     mapping(uint256 tokenId => Song) private _songs;
     mapping(uint256 batchId => Batch) private _batches;
-    /// @dev Pool song ids in draw order.
-    mapping(uint256 batchId => uint256[]) private _poolSongs;
-    /// @dev Running (cumulative) weights, 8 little-endian uint32 lanes per word.
+    /// @dev Pool song ids in draw order, two uint128 lanes per word (lane 0 = low bits).
+    mapping(uint256 batchId => uint256[32]) private _poolSongs;
+    /// @dev Inclusive running weight sums in draw order, eight uint32 lanes per word.
     mapping(uint256 batchId => uint256[8]) private _poolCumulative;
-    mapping(bytes32 orderRef => bool) private _orderRefUsed;
-    mapping(address holder => bool) private _custodial;
     mapping(uint256 requestId => OpenRequest) private _requests;
 
-    bytes32 private _keyHash;
-    uint256 private _subscriptionId;
-    uint16 private _requestConfirmations;
-    uint32 private _callbackGasLimit;
+    /// @notice Card order references already minted (`mintPacks` only).
+    mapping(bytes32 orderRef => bool) public cardRefUsed;
+    /// @notice Operator references already used (`openPackFor` and `withdrawFor`).
+    mapping(bytes32 opRef => bool) public operatorRefUsed;
+
+    string private _contractUri;
+    /// @dev Per-token URI bases set by `setTokenURIs`: index + 1 into `_tokenUriBases`.
+    mapping(uint256 tokenId => uint256) private _tokenUriBase;
+    string[] private _tokenUriBases;
 
     // ------------------------------------------------------------------ events
 
@@ -89,27 +119,39 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         uint256 indexed packTokenId,
         uint256 price,
         uint256 supply,
-        bool saleOpen,
+        uint64 saleStart,
+        uint64 saleEnd,
         uint256[] songIds,
         uint256[] weights
     );
-    event BatchSaleSet(uint256 indexed batchId, bool saleOpen);
+    event BatchSaleWindowSet(uint256 indexed batchId, uint64 saleStart, uint64 saleEnd);
     event BatchPriceSet(uint256 indexed batchId, uint256 price);
     event PacksPurchased(
         address indexed buyer, uint256 indexed batchId, bytes32 indexed orderRef, uint256 quantity, uint256 paid
     );
-    event PacksMinted(address indexed to, uint256 indexed batchId, bytes32 indexed orderRef, uint256 quantity);
-    event CustodialSet(address indexed holder, bool custodial);
+    event PacksMinted(
+        address indexed to, uint256 indexed batchId, bytes32 indexed orderRef, uint256 quantity, uint256 userId
+    );
     event PackOpenRequested(uint256 indexed requestId, address indexed holder, uint256 indexed batchId);
-    event PackOpened(uint256 indexed requestId, address indexed holder, uint256 indexed batchId, uint256[5] songIds);
+    event PackOpenRetried(
+        uint256 indexed oldRequestId, uint256 indexed newRequestId, address indexed holder, uint256 batchId
+    );
+    event PackOpened(
+        uint256 indexed requestId, address indexed holder, uint256 indexed batchId, uint256 randomWord, uint256[5] songIds
+    );
     event CustodialWithdrawal(
-        address indexed holder, address indexed to, uint256 indexed tokenId, uint256 amount, address operator
+        address indexed holder, address indexed to, uint256 indexed tokenId, uint256 amount, uint256 userId, bytes32 opRef
     );
     event ProceedsWithdrawn(address indexed treasury, uint256 amount);
     event VrfConfigSet(bytes32 keyHash, uint256 subscriptionId, uint16 requestConfirmations);
     event CallbackGasLimitSet(uint32 callbackGasLimit);
     event BaseURISet(string newUri);
+    event ContractURIUpdated();
+    event URIFrozen();
     event DefaultRoyaltySet(address indexed receiver, uint96 feeNumerator);
+    /// @notice Same events as OpenZeppelin's Pausable.
+    event Paused(address account);
+    event Unpaused(address account);
 
     // ------------------------------------------------------------------ errors
 
@@ -121,50 +163,101 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
     error UnknownBatch(uint256 batchId);
     error InvalidPrice(uint256 price);
     error InvalidSupply(uint256 supply);
+    error InvalidSaleWindow(uint64 saleStart, uint64 saleEnd);
     error InvalidPoolSize(uint256 size);
     error LengthMismatch();
     error ZeroWeight(uint256 songId);
     error DuplicateSong(uint256 songId);
     error TotalWeightTooLarge(uint256 totalWeight);
     error SaleClosed(uint256 batchId);
+    error SaleStarted(uint256 batchId);
     error ZeroQuantity();
     error InsufficientSupply(uint256 batchId, uint256 requested, uint256 remaining);
     error WrongPayment(uint256 expected, uint256 sent);
     error ZeroOrderRef();
     error OrderRefAlreadyUsed(bytes32 orderRef);
+    error OperatorRefAlreadyUsed(bytes32 opRef);
+    error ZeroUserId();
     error NoPackToOpen(address holder, uint256 batchId);
-    error NotCustodial(address holder);
+    error RequestIdReused(uint256 requestId);
+    error RequestNotPending(uint256 requestId);
+    error RetryTooEarly(uint256 requestId, uint256 retryAt);
+    error NotRequestHolder(address caller, address holder);
     error NotASongToken(uint256 tokenId);
     error NothingToWithdraw();
     error ProceedsTransferFailed();
-    error CallbackGasLimitTooLow(uint32 callbackGasLimit);
+    error InvalidKeyHash();
+    error InvalidSubscriptionId();
+    error InvalidRequestConfirmations(uint16 requestConfirmations);
+    error InvalidCallbackGasLimit(uint32 callbackGasLimit);
+    error RoyaltyTooHigh(uint96 feeNumerator);
+    error RolesNotDistinct();
+    error RetryDelayTooShort(uint32 openRetryDelay);
+    error URIsFrozen();
+    /// @notice Same errors as OpenZeppelin's Pausable.
+    error EnforcedPause();
+    error ExpectedPause();
+
+    // ------------------------------------------------------------------ modifiers
+
+    modifier whenNotPaused() {
+        if (_paused) revert EnforcedPause();
+        _;
+    }
+
+    modifier whenUrisNotFrozen() {
+        if (_urisFrozen) revert URIsFrozen();
+        _;
+    }
 
     // ------------------------------------------------------------------ construction
 
-    /// @param vrfCoordinator VRF v2.5 coordinator (or `VRFCoordinatorV2_5Mock` locally).
-    /// @param keyHash VRF gas lane key hash.
-    /// @param subscriptionId VRF v2.5 subscription id that pays for requests.
+    /// @param vrfCoordinator VRF v2.5 coordinator (or `VRFCoordinatorV2_5Mock` on a local chain).
+    /// @param keyHash VRF gas lane key hash (non-zero).
+    /// @param subscriptionId VRF v2.5 subscription id that pays for requests (non-zero).
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
-    /// @param baseUri ERC-1155 metadata URI containing the `{id}` placeholder.
+    /// @param minter Receives MINTER_ROLE.
+    /// @param operator Receives OPERATOR_ROLE. Admin, minter and operator are distinct, non-zero;
+    ///        the deployer gets no role (it only owns the VRF consumer until governance accepts).
+    /// @param baseUri ERC-1155 metadata URI template containing `{id}`.
     /// @param royaltyReceiver Default ERC-2981 royalty receiver.
-    /// @param royaltyBps Default royalty in basis points (≤ 10000).
+    /// @param royaltyBps Default royalty in basis points (<= MAX_ROYALTY_BPS).
+    /// @param openRetryDelay Seconds before an unfulfilled opening may be retried (>= 1 day).
     constructor(
         address vrfCoordinator,
         bytes32 keyHash,
         uint256 subscriptionId,
         address admin,
+        address minter,
+        address operator,
         string memory baseUri,
         address royaltyReceiver,
-        uint96 royaltyBps
+        uint96 royaltyBps,
+        uint32 openRetryDelay
     ) ERC1155(baseUri) VRFConsumerBaseV2Plus(vrfCoordinator) {
-        if (admin == address(0)) revert ZeroAddress();
+        if (admin == address(0) || minter == address(0) || operator == address(0)) revert ZeroAddress();
+        if (admin == minter || admin == operator || minter == operator) revert RolesNotDistinct();
+        if (openRetryDelay < 1 days) revert RetryDelayTooShort(openRetryDelay);
+        OPEN_RETRY_DELAY = openRetryDelay;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(MINTER_ROLE, minter);
+        _grantRole(OPERATOR_ROLE, operator);
         _setVrfConfig(keyHash, subscriptionId, 3);
         _callbackGasLimit = 250_000;
         emit CallbackGasLimitSet(250_000);
-        _setDefaultRoyalty(royaltyReceiver, royaltyBps);
-        emit DefaultRoyaltySet(royaltyReceiver, royaltyBps);
+        _setRoyalty(royaltyReceiver, royaltyBps);
         emit BaseURISet(baseUri);
+    }
+
+    // ------------------------------------------------------------------ custody
+
+    /// @notice The custodial address of a platform user: keccak-derived, so no private key for
+    ///         it is known to anyone. Minter and operator can act only on such addresses.
+    /// @param userId Platform user id (> 0).
+    /// @return The address `uint160(keccak256(abi.encode(CUSTODY_DOMAIN, address(this), userId)))`.
+    function custodialAddress(uint256 userId) public view returns (address) {
+        if (userId == 0) revert ZeroUserId();
+        return address(uint160(uint256(keccak256(abi.encode(CUSTODY_DOMAIN, address(this), userId)))));
     }
 
     // ------------------------------------------------------------------ catalog (admin)
@@ -187,212 +280,204 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
     }
 
     /// @notice Creates a batch of packs. The pool and its weights are fixed forever, so an
-    ///         outcome can only depend on the VRF word.
-    /// @param batchId Caller-chosen id (the backend's database id), `< 2**96`, unused.
-    /// @param price Price of one pack in wei (> 0, < 2**128).
-    /// @param supply Number of packs that may ever be minted across both sale paths (> 0, < 2**64).
-    /// @param saleOpen Whether `buyPacks` is open immediately.
-    /// @param songIds Registered, distinct song ids (1..MAX_POOL_SIZE of them).
-    /// @param weights Positive relative weight of each song; their sum must be `< 2**32`.
-    ///        A song is drawn with probability `weight / sum(weights)`.
+    ///         opening's outcome depends only on the VRF word.
+    /// @param batchId Caller-chosen id (the backend's database id), `<= MAX_BATCH_ID`, unused.
+    /// @param price Wei per pack (> 0, < 2**96).
+    /// @param supply Packs that may ever be minted across both sale paths (> 0, < 2**32).
+    /// @param saleStart Start of the crypto sale (unix seconds; 0 = not scheduled).
+    /// @param saleEnd End of the crypto sale, exclusive (0 = open-ended; else > saleStart).
+    /// @param songIds 5..64 registered, distinct song ids, in draw order.
+    /// @param weights Positive weight of each song; their sum must be `< 2**32`.
     function createBatch(
         uint256 batchId,
         uint256 price,
         uint256 supply,
-        bool saleOpen,
+        uint64 saleStart,
+        uint64 saleEnd,
         uint256[] calldata songIds,
         uint256[] calldata weights
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (batchId > MAX_BATCH_ID) revert BatchIdOutOfRange(batchId);
-        if (_batches[batchId].exists) revert BatchAlreadyExists(batchId);
-        if (price == 0 || price > type(uint128).max) revert InvalidPrice(price);
-        if (supply == 0 || supply > type(uint64).max) revert InvalidSupply(supply);
+        if (_batches[batchId].poolSize != 0) revert BatchAlreadyExists(batchId);
+        _checkPrice(price);
+        if (supply == 0 || supply > type(uint32).max) revert InvalidSupply(supply);
+        _checkSaleWindow(saleStart, saleEnd);
         uint256 n = songIds.length;
-        (uint256[8] memory packed, uint256 total) = _packPool(songIds, weights);
-
+        _storePool(batchId, songIds, weights);
         _batches[batchId] = Batch({
-            price: uint128(price),
-            supply: uint64(supply),
+            price: uint96(price),
+            supply: uint32(supply),
             minted: 0,
-            totalWeight: uint32(total),
-            poolSize: uint8(n),
-            exists: true,
-            saleOpen: saleOpen
+            saleStart: uint40(saleStart),
+            saleEnd: uint40(saleEnd),
+            poolSize: uint8(n)
         });
-        _poolSongs[batchId] = songIds;
-        uint256[8] storage stored = _poolCumulative[batchId];
-        for (uint256 w = 0; w < (n + 7) >> 3; ++w) {
-            stored[w] = packed[w];
-        }
-        emit BatchCreated(batchId, PACK_ID_OFFSET + batchId, price, supply, saleOpen, songIds, weights);
+        emit BatchCreated(batchId, PACK_ID_OFFSET + batchId, price, supply, saleStart, saleEnd, songIds, weights);
     }
 
-    /// @notice Opens or closes the crypto sale (`buyPacks`) of a batch. Card mints are not gated
-    ///         by this flag so that payments taken just before closing can still be fulfilled.
+    /// @notice Schedules, changes or closes the crypto sale (`buyPacks`) of a batch. Card mints
+    ///         are not gated by it, so payments authorised before closing are still fulfilled.
     /// @param batchId Existing batch.
-    /// @param saleOpen New state of the sale.
-    function setSaleOpen(uint256 batchId, bool saleOpen) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _existingBatch(batchId).saleOpen = saleOpen;
-        emit BatchSaleSet(batchId, saleOpen);
+    /// @param saleStart Start (0 = closed, not scheduled).
+    /// @param saleEnd Exclusive end (0 = open-ended; else > saleStart). `(0, 0)` closes now.
+    function setSaleWindow(uint256 batchId, uint64 saleStart, uint64 saleEnd) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Batch storage b = _existingBatch(batchId);
+        _checkSaleWindow(saleStart, saleEnd);
+        b.saleStart = uint40(saleStart);
+        b.saleEnd = uint40(saleEnd);
+        emit BatchSaleWindowSet(batchId, saleStart, saleEnd);
     }
 
-    /// @notice Changes the wei price of one pack of a batch.
+    /// @notice Changes the wei price of a pack, only before any pack was minted and while the
+    ///         sale window is not open (a buyer never meets a price changed under them).
     /// @param batchId Existing batch.
-    /// @param price New price in wei (> 0, < 2**128).
+    /// @param price New price (> 0, < 2**96).
     function setBatchPrice(uint256 batchId, uint256 price) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (price == 0 || price > type(uint128).max) revert InvalidPrice(price);
-        _existingBatch(batchId).price = uint128(price);
+        Batch storage b = _existingBatch(batchId);
+        if (b.minted != 0 || _isOpen(b)) revert SaleStarted(batchId);
+        _checkPrice(price);
+        b.price = uint96(price);
         emit BatchPriceSet(batchId, price);
     }
 
     // ------------------------------------------------------------------ sales
 
-    /// @notice Buys `quantity` packs of a batch, paying exactly `price * quantity` wei.
-    /// @param batchId Batch to buy from (sale must be open).
-    /// @param quantity Number of packs (> 0, ≤ remaining supply).
-    /// @param orderRef Backend order reference (non-zero, never used before on either path).
+    /// @notice Buys `quantity` packs while the batch's sale window is open, paying exactly
+    ///         `price * quantity` wei. The order reference is bound to the buyer: it is only
+    ///         logged (never stored), so nobody can block anybody else's reference.
+    /// @param batchId Batch to buy from.
+    /// @param quantity Number of packs (> 0, <= remaining supply).
+    /// @param orderRef Backend order reference (non-zero); settles only an order of this buyer.
     function buyPacks(uint256 batchId, uint256 quantity, bytes32 orderRef) external payable whenNotPaused nonReentrant {
-        Batch storage b = _existingBatch(batchId);
-        if (!b.saleOpen) revert SaleClosed(batchId);
+        Batch storage b = _batches[batchId];
+        if (!_isOpen(b)) {
+            if (b.poolSize == 0) revert UnknownBatch(batchId);
+            revert SaleClosed(batchId);
+        }
+        if (orderRef == bytes32(0)) revert ZeroOrderRef();
         uint256 expected = uint256(b.price) * _takeSupply(b, batchId, quantity);
         if (msg.value != expected) revert WrongPayment(expected, msg.value);
-        _useOrderRef(orderRef);
         emit PacksPurchased(msg.sender, batchId, orderRef, quantity, msg.value);
         _mint(msg.sender, PACK_ID_OFFSET + batchId, quantity, "");
     }
 
-    /// @notice Mints packs paid off-chain (card) to a custodial wallet; marks it custodial.
-    /// @param to Custodial wallet receiving the packs.
+    /// @notice Mints packs paid by card to the user's custodial address. Not gated by the sale
+    ///         window; each card reference mints once.
+    /// @param userId Platform user id (> 0); packs go to `custodialAddress(userId)`.
     /// @param batchId Batch to mint from.
-    /// @param quantity Number of packs (> 0, ≤ remaining supply).
-    /// @param orderRef Backend order reference (non-zero, never used before on either path).
-    function mintPacks(address to, uint256 batchId, uint256 quantity, bytes32 orderRef)
+    /// @param quantity Number of packs (> 0, <= remaining supply).
+    /// @param orderRef Card order reference (non-zero, never minted before).
+    function mintPacks(uint256 userId, uint256 batchId, uint256 quantity, bytes32 orderRef)
         external
         onlyRole(MINTER_ROLE)
         whenNotPaused
-        nonReentrant
     {
-        if (to == address(0)) revert ZeroAddress();
+        address to = custodialAddress(userId);
         Batch storage b = _existingBatch(batchId);
         _takeSupply(b, batchId, quantity);
-        _useOrderRef(orderRef);
-        if (!_custodial[to]) {
-            _custodial[to] = true;
-            emit CustodialSet(to, true);
-        }
-        emit PacksMinted(to, batchId, orderRef, quantity);
-        _mint(to, PACK_ID_OFFSET + batchId, quantity, "");
+        if (orderRef == bytes32(0)) revert ZeroOrderRef();
+        if (cardRefUsed[orderRef]) revert OrderRefAlreadyUsed(orderRef);
+        cardRefUsed[orderRef] = true;
+        emit PacksMinted(to, batchId, orderRef, quantity, userId);
+        // A keyless derived address has no code: no receiver hook to run.
+        _update(address(0), to, _single(PACK_ID_OFFSET + batchId), _single(quantity));
     }
 
     // ------------------------------------------------------------------ opening
 
     /// @notice Burns one of the caller's packs of `batchId` and requests randomness for it.
-    ///         The opening can be neither cancelled nor re-rolled.
     /// @param batchId Batch of the pack to open.
     /// @return requestId VRF request id; `PackOpened` with the same id reveals the songs.
-    function openPack(uint256 batchId) external whenNotPaused nonReentrant returns (uint256 requestId) {
+    function openPack(uint256 batchId) external whenNotPaused returns (uint256 requestId) {
         return _openPack(msg.sender, batchId);
     }
 
-    /// @notice Opens a pack held by a custodial wallet on its owner's behalf.
-    /// @param holder Custodial wallet holding the pack (`isCustodial(holder)` must be true).
+    /// @notice Opens a pack held by a user's custodial address.
+    /// @param userId Platform user id (> 0); the holder is `custodialAddress(userId)`.
     /// @param batchId Batch of the pack to open.
+    /// @param opRef Operator reference (non-zero, never used): a re-sent transaction reverts.
     /// @return requestId VRF request id.
-    function openPackFor(address holder, uint256 batchId)
+    function openPackFor(uint256 userId, uint256 batchId, bytes32 opRef)
         external
         onlyRole(OPERATOR_ROLE)
         whenNotPaused
-        nonReentrant
         returns (uint256 requestId)
     {
-        if (!_custodial[holder]) revert NotCustodial(holder);
+        address holder = custodialAddress(userId);
+        _useOperatorRef(opRef);
         return _openPack(holder, batchId);
     }
 
-    /// @notice VRF v2.5 callback: reveals and mints the 5 songs of an opened pack.
-    /// @dev Never reverts. Unknown or already fulfilled request ids are ignored. Draw method:
-    ///      for i in 0..4, `r_i = uint256(keccak256(abi.encode(word, i)))` (word = randomWords[0]),
-    ///      `x_i = r_i % totalWeight`, and the song drawn is the first pool entry whose running
-    ///      weight sum exceeds `x_i` (binary search over at most 64 entries). Since `r_i` is a
-    ///      uniform 256-bit value and `totalWeight < 2**32`, the modulo bias is below 2**-224.
-    ///      Songs are minted with `_update` (no receiver hook), so a holder contract that rejects
-    ///      ERC-1155 transfers still receives them and cannot make the callback fail.
+    /// @notice Requests randomness again for an opening left unfulfilled for `OPEN_RETRY_DELAY`
+    ///         (underfunded subscription, wrong key hash, coordinator migration...). The old
+    ///         request becomes void: its late fulfilment, if any, changes nothing.
+    /// @param requestId The pending request.
+    /// @return newRequestId The replacement request.
+    function retryOpen(uint256 requestId) external whenNotPaused returns (uint256 newRequestId) {
+        OpenRequest storage old = _requests[requestId];
+        if (old.status != REQUEST_PENDING) revert RequestNotPending(requestId);
+        address holder = old.holder;
+        if (msg.sender != holder && !hasRole(OPERATOR_ROLE, msg.sender)) {
+            revert NotRequestHolder(msg.sender, holder);
+        }
+        uint256 retryAt = uint256(old.requestedAt) + OPEN_RETRY_DELAY;
+        if (block.timestamp < retryAt) revert RetryTooEarly(requestId, retryAt);
+        old.status = REQUEST_VOID;
+        uint256 batchId = old.batchId;
+        newRequestId = _requestWord(holder, batchId);
+        emit PackOpenRetried(requestId, newRequestId, holder, batchId);
+    }
+
+    /// @notice VRF v2.5 callback: draws and mints the 5 distinct songs of an opened pack.
+    /// @dev Never reverts: unknown, fulfilled and void request ids are ignored. Songs are
+    ///      minted with `_update` (no receiver hook), so a holder contract that rejects ERC-1155
+    ///      transfers still receives them and cannot make the callback fail.
     function fulfillRandomWords(uint256 requestId, uint256[] calldata randomWords) internal override {
-        OpenRequest memory req = _requests[requestId];
-        if (req.holder == address(0) || randomWords.length == 0) return;
-        delete _requests[requestId];
+        OpenRequest storage req = _requests[requestId];
+        if (req.status != REQUEST_PENDING || randomWords.length == 0) return;
+        req.status = REQUEST_FULFILLED;
+        address holder = req.holder;
+        uint256 batchId = req.batchId;
+        uint256 word = randomWords[0];
 
-        (bool ok, uint256[5] memory songIds) = _drawSongs(req.batchId, randomWords[0]);
-        if (!ok) return; // unreachable: packs exist only for batches with a valid pool
-
+        uint256[5] memory songIds = _drawSongs(batchId, _batches[batchId].poolSize, word);
         uint256[] memory ids = new uint256[](SONGS_PER_PACK);
         uint256[] memory values = new uint256[](SONGS_PER_PACK);
         for (uint256 i = 0; i < SONGS_PER_PACK; ++i) {
             ids[i] = songIds[i];
             values[i] = 1;
         }
-        _update(address(0), req.holder, ids, values);
-        emit PackOpened(requestId, req.holder, req.batchId, songIds);
+        _update(address(0), holder, ids, values);
+        emit PackOpened(requestId, holder, batchId, word, songIds);
     }
 
-    /// @dev Draws 5 songs from the weighted pool of `batchId` (method documented on
-    ///      `fulfillRandomWords`). Reads at most 8 + 5 pool slots; never reverts.
-    function _drawSongs(uint256 batchId, uint256 word) private view returns (bool ok, uint256[5] memory songIds) {
-        Batch storage b = _batches[batchId];
-        uint256 total = b.totalWeight;
-        uint256 n = b.poolSize;
-        if (total == 0 || n == 0) return (false, songIds);
-
-        uint256[8] memory cumulative;
-        uint256[8] storage stored = _poolCumulative[batchId];
-        for (uint256 w = 0; w < (n + 7) >> 3; ++w) {
-            cumulative[w] = stored[w];
-        }
-        uint256[] storage pool = _poolSongs[batchId];
-        for (uint256 i = 0; i < SONGS_PER_PACK; ++i) {
-            uint256 x = uint256(keccak256(abi.encode(word, i))) % total;
-            uint256 lo = 0;
-            uint256 hi = n - 1;
-            while (lo < hi) {
-                uint256 mid = (lo + hi) >> 1;
-                if (uint32(cumulative[mid >> 3] >> ((mid & 7) * 32)) > x) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            songIds[i] = pool[lo];
-        }
-        return (true, songIds);
+    /// @notice The draw of 5 distinct songs for a word, as the callback computes it.
+    /// @param batchId Existing batch.
+    /// @param word VRF random word.
+    /// @return songIds Drawn songs in draw order.
+    function drawSongs(uint256 batchId, uint256 word) external view returns (uint256[5] memory songIds) {
+        return _drawSongs(batchId, _existingBatch(batchId).poolSize, word);
     }
 
-    // ------------------------------------------------------------------ custody
+    // ------------------------------------------------------------------ custodial withdrawal
 
-    /// @notice Moves song NFTs out of a custodial wallet to the user's own wallet.
-    ///         Uses the safe transfer path, so `to`'s ERC-1155 receiver hook runs.
-    /// @param holder Custodial wallet (`isCustodial(holder)` must be true).
+    /// @notice Moves song NFTs from a user's custodial address to a wallet (receiver hook runs).
+    /// @param userId Platform user id (> 0); the holder is `custodialAddress(userId)`.
     /// @param to Destination wallet.
-    /// @param tokenId Song token id (`< 2**128`; packs cannot be withdrawn this way).
-    /// @param amount Number of copies (> 0, ≤ holder's balance).
-    function withdrawFor(address holder, address to, uint256 tokenId, uint256 amount)
+    /// @param tokenId Song token id (`< 2**128`; packs cannot be withdrawn).
+    /// @param amount Number of copies (> 0, <= the holder's balance).
+    /// @param opRef Operator reference (non-zero, never used): a re-sent transaction reverts.
+    function withdrawFor(uint256 userId, address to, uint256 tokenId, uint256 amount, bytes32 opRef)
         external
         onlyRole(OPERATOR_ROLE)
         nonReentrant
     {
-        if (!_custodial[holder]) revert NotCustodial(holder);
+        address holder = custodialAddress(userId);
         if (tokenId >= PACK_ID_OFFSET) revert NotASongToken(tokenId);
         if (amount == 0) revert ZeroQuantity();
-        emit CustodialWithdrawal(holder, to, tokenId, amount, msg.sender);
+        _useOperatorRef(opRef);
+        emit CustodialWithdrawal(holder, to, tokenId, amount, userId, opRef);
         _safeTransferFrom(holder, to, tokenId, amount, "");
-    }
-
-    /// @notice Sets or clears the custodial flag of a wallet (e.g. to correct a mistaken mint).
-    /// @param holder Wallet address.
-    /// @param custodial New flag.
-    function setCustodial(address holder, bool custodial) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (holder == address(0)) revert ZeroAddress();
-        _custodial[holder] = custodial;
-        emit CustodialSet(holder, custodial);
     }
 
     // ------------------------------------------------------------------ admin
@@ -408,20 +493,23 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         if (!ok) revert ProceedsTransferFailed();
     }
 
-    /// @notice Pauses purchases, mints and openings (VRF fulfilment keeps working).
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
+    /// @notice Pauses purchases, mints and openings (VRF fulfilment and withdrawals keep working).
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+        _paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @notice Lifts the pause.
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
+        if (!_paused) revert ExpectedPause();
+        _paused = false;
+        emit Unpaused(msg.sender);
     }
 
     /// @notice Sets the VRF key hash, subscription id and request confirmations.
-    /// @param keyHash Gas lane key hash.
-    /// @param subscriptionId VRF v2.5 subscription id.
-    /// @param requestConfirmations Block confirmations before fulfilment.
+    /// @param keyHash Gas lane key hash (non-zero).
+    /// @param subscriptionId VRF v2.5 subscription id (non-zero).
+    /// @param requestConfirmations Block confirmations before fulfilment, 3..200.
     function setVrfConfig(bytes32 keyHash, uint256 subscriptionId, uint16 requestConfirmations)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
@@ -430,33 +518,96 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
     }
 
     /// @notice Sets the gas limit passed to the coordinator for the callback (default 250000).
-    /// @param callbackGasLimit New limit, at least `CALLBACK_GAS_BUDGET`.
+    /// @param callbackGasLimit New limit in [CALLBACK_GAS_BUDGET, MAX_CALLBACK_GAS_LIMIT].
     function setCallbackGasLimit(uint32 callbackGasLimit) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (callbackGasLimit < CALLBACK_GAS_BUDGET) revert CallbackGasLimitTooLow(callbackGasLimit);
+        if (callbackGasLimit < CALLBACK_GAS_BUDGET || callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
+            revert InvalidCallbackGasLimit(callbackGasLimit);
+        }
         _callbackGasLimit = callbackGasLimit;
         emit CallbackGasLimitSet(callbackGasLimit);
     }
 
-    /// @notice Sets the metadata URI template (must contain `{id}`, e.g. ".../metadata/{id}.json").
+    /// @notice Sets the default ERC-2981 royalty for every token.
+    /// @param receiver Royalty receiver (non-zero).
+    /// @param feeNumerator Royalty in basis points (<= MAX_ROYALTY_BPS).
+    function setDefaultRoyalty(address receiver, uint96 feeNumerator) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRoyalty(receiver, feeNumerator);
+    }
+
+    // ------------------------------------------------------------------ metadata (admin)
+
+    /// @notice Sets the default metadata URI template (with `{id}`), until `freezeURI`.
     /// @param newUri New URI template.
-    function setURI(string calldata newUri) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setURI(string calldata newUri) external onlyRole(DEFAULT_ADMIN_ROLE) whenUrisNotFrozen {
         _setURI(newUri);
         emit BaseURISet(newUri);
     }
 
-    /// @notice Sets the default ERC-2981 royalty for every token.
-    /// @param receiver Royalty receiver (non-zero).
-    /// @param feeNumerator Royalty in basis points (≤ 10000).
-    function setDefaultRoyalty(address receiver, uint96 feeNumerator) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setDefaultRoyalty(receiver, feeNumerator);
-        emit DefaultRoyaltySet(receiver, feeNumerator);
+    /// @notice Sets the contract-level metadata URI (ERC-7572), until `freezeURI`.
+    /// @param newUri New contract URI.
+    function setContractURI(string calldata newUri) external onlyRole(DEFAULT_ADMIN_ROLE) whenUrisNotFrozen {
+        _contractUri = newUri;
+        emit ContractURIUpdated();
+    }
+
+    /// @notice Gives each id that has no URI of its own yet the URI `baseUri + "{id}.json"`,
+    ///         for good (ids that already have one are skipped). Refused after `freezeURI`.
+    /// @param ids Token ids (songs or packs).
+    /// @param baseUri Directory URI ending with "/", e.g. `ipfs://<CID>/`.
+    function setTokenURIs(uint256[] calldata ids, string calldata baseUri)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        whenUrisNotFrozen
+    {
+        _tokenUriBases.push(baseUri);
+        uint256 index = _tokenUriBases.length;
+        string memory value = string.concat(baseUri, "{id}.json");
+        for (uint256 i = 0; i < ids.length; ++i) {
+            uint256 id = ids[i];
+            if (_tokenUriBase[id] != 0) continue;
+            _tokenUriBase[id] = index;
+            emit URI(value, id);
+        }
+    }
+
+    /// @notice Freezes the default URI, the contract URI and every token URI for good.
+    function freezeURI() external onlyRole(DEFAULT_ADMIN_ROLE) whenUrisNotFrozen {
+        _urisFrozen = true;
+        emit URIFrozen();
     }
 
     // ------------------------------------------------------------------ views
 
+    /// @notice Metadata URI of a token: its own (`setTokenURIs`) or the default template.
+    /// @param id Token id.
+    /// @return The URI, with the ERC-1155 `{id}` placeholder.
+    function uri(uint256 id) public view override returns (string memory) {
+        uint256 index = _tokenUriBase[id];
+        if (index == 0) return super.uri(id);
+        return string.concat(_tokenUriBases[index - 1], "{id}.json");
+    }
+
+    /// @notice Contract-level metadata URI (ERC-7572).
+    /// @return The URI ("" until set).
+    function contractURI() external view returns (string memory) {
+        return _contractUri;
+    }
+
+    /// @notice Whether the URIs are frozen.
+    /// @return True after `freezeURI`.
+    function urisFrozen() external view returns (bool) {
+        return _urisFrozen;
+    }
+
+    /// @notice Whether the contract is paused.
+    /// @return True while paused.
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
     /// @notice ERC-1155 id of the pack token of `batchId`: `2**128 + batchId`.
-    /// @param batchId Batch id (`< 2**96`).
-    /// @return The pack token id (always `≥ 2**128`, so disjoint from song ids).
+    /// @param batchId Batch id (`<= MAX_BATCH_ID`).
+    /// @return The pack token id (always `>= 2**128`, so disjoint from song ids).
     function packTokenId(uint256 batchId) external pure returns (uint256) {
         if (batchId > MAX_BATCH_ID) revert BatchIdOutOfRange(batchId);
         return PACK_ID_OFFSET + batchId;
@@ -470,35 +621,46 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         return uint256(b.supply) - b.minted;
     }
 
+    /// @notice Whether the crypto sale of a batch is open now.
+    /// @param batchId Existing batch.
+    /// @return True iff `saleStart != 0 && saleStart <= now && (saleEnd == 0 || now < saleEnd)`.
+    function saleOpen(uint256 batchId) external view returns (bool) {
+        return _isOpen(_existingBatch(batchId));
+    }
+
     /// @notice Batch parameters.
     /// @param batchId Existing batch.
     /// @return price Wei per pack.
     /// @return supply Total supply.
     /// @return minted Packs minted so far.
-    /// @return saleOpen Whether `buyPacks` is open.
+    /// @return saleStart Crypto sale start (0 = not scheduled).
+    /// @return saleEnd Crypto sale end, exclusive (0 = none).
     /// @return totalWeight Sum of the pool weights.
     function batchInfo(uint256 batchId)
         external
         view
-        returns (uint256 price, uint256 supply, uint256 minted, bool saleOpen, uint256 totalWeight)
+        returns (uint256 price, uint256 supply, uint256 minted, uint64 saleStart, uint64 saleEnd, uint256 totalWeight)
     {
         Batch storage b = _existingBatch(batchId);
-        return (b.price, b.supply, b.minted, b.saleOpen, b.totalWeight);
+        return (b.price, b.supply, b.minted, b.saleStart, b.saleEnd, _cumulative(_cumulativeBase(batchId), b.poolSize - 1));
     }
 
-    /// @notice Song pool of a batch with each song's weight.
+    /// @notice Song pool of a batch in draw order, with each song's weight.
     /// @param batchId Existing batch.
     /// @return songIds Pool song ids.
     /// @return weights Weight of each song.
     function batchPool(uint256 batchId) external view returns (uint256[] memory songIds, uint256[] memory weights) {
-        Batch storage b = _existingBatch(batchId);
-        songIds = _poolSongs[batchId];
-        weights = new uint256[](b.poolSize);
+        uint256 n = _existingBatch(batchId).poolSize;
+        uint256 cumBase = _cumulativeBase(batchId);
+        uint256 songBase = _songBase(batchId);
+        songIds = new uint256[](n);
+        weights = new uint256[](n);
         uint256 previous;
-        for (uint256 i = 0; i < b.poolSize; ++i) {
-            uint256 running = uint32(_poolCumulative[batchId][i >> 3] >> ((i & 7) * 32));
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 running = _cumulative(cumBase, i);
             weights[i] = running - previous;
             previous = running;
+            songIds[i] = _poolSong(songBase, i);
         }
     }
 
@@ -511,27 +673,19 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         return (s.registered, s.tier);
     }
 
-    /// @notice Whether an order reference has already minted packs (on either path).
-    /// @param orderRef Order reference.
-    /// @return True if used.
-    function orderRefUsed(bytes32 orderRef) external view returns (bool) {
-        return _orderRefUsed[orderRef];
-    }
-
-    /// @notice Whether `holder` is a platform-run custodial wallet.
-    /// @param holder Wallet address.
-    /// @return True if custodial.
-    function isCustodial(address holder) external view returns (bool) {
-        return _custodial[holder];
-    }
-
-    /// @notice Pending open request (zeroed once fulfilled).
+    /// @notice An open request.
     /// @param requestId VRF request id.
-    /// @return holder Pack holder (zero if unknown or fulfilled).
+    /// @return holder Holder of the opened pack (zero if unknown).
     /// @return batchId Batch of the opened pack.
-    function openRequest(uint256 requestId) external view returns (address holder, uint256 batchId) {
+    /// @return requestedAt Block timestamp of the request.
+    /// @return status 0 none, 1 pending, 2 fulfilled, 3 void (retried).
+    function openRequest(uint256 requestId)
+        external
+        view
+        returns (address holder, uint256 batchId, uint64 requestedAt, uint8 status)
+    {
         OpenRequest memory r = _requests[requestId];
-        return (r.holder, r.batchId);
+        return (r.holder, r.batchId, r.requestedAt, r.status);
     }
 
     /// @notice Current VRF request settings.
@@ -566,15 +720,15 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         emit SongRegistered(tokenId, tier);
     }
 
-    /// @dev Validates a pool and packs its running weight sums as uint32 lanes, 8 per word.
-    function _packPool(uint256[] calldata songIds, uint256[] calldata weights)
-        private
-        view
-        returns (uint256[8] memory packed, uint256 total)
-    {
+    /// @dev Validates a pool and stores its song ids (uint128 lanes) and running weight sums
+    ///      (uint32 lanes).
+    function _storePool(uint256 batchId, uint256[] calldata songIds, uint256[] calldata weights) private {
         uint256 n = songIds.length;
-        if (n == 0 || n > MAX_POOL_SIZE) revert InvalidPoolSize(n);
+        if (n < MIN_POOL_SIZE || n > MAX_POOL_SIZE) revert InvalidPoolSize(n);
         if (weights.length != n) revert LengthMismatch();
+        uint256[32] memory songWords;
+        uint256[8] memory cumWords;
+        uint256 total;
         for (uint256 i = 0; i < n; ++i) {
             uint256 songId = songIds[i];
             if (!_songs[songId].registered) revert SongNotRegistered(songId);
@@ -584,13 +738,113 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
             }
             total += weights[i];
             if (total > type(uint32).max) revert TotalWeightTooLarge(total);
-            packed[i >> 3] |= total << ((i & 7) * 32);
+            songWords[i >> 1] |= songId << ((i & 1) * 128);
+            cumWords[i >> 3] |= total << ((i & 7) * 32);
+        }
+        uint256[32] storage songSlots = _poolSongs[batchId];
+        for (uint256 w = 0; w < (n + 1) >> 1; ++w) {
+            songSlots[w] = songWords[w];
+        }
+        uint256[8] storage cumSlots = _poolCumulative[batchId];
+        for (uint256 w = 0; w < (n + 7) >> 3; ++w) {
+            cumSlots[w] = cumWords[w];
+        }
+    }
+
+    /// @dev Draws 5 distinct songs: for i in 0..4, `x = keccak256(abi.encode(word, i)) % remaining`
+    ///      picks the song whose interval holds x on the line of the songs not drawn yet, in
+    ///      pool order (the linear walk of CONTRACT_V2.md). Instead of walking, x is shifted past
+    ///      the intervals of the songs already drawn (kept sorted by position) and the full
+    ///      running sums are binary-searched; both give the same song. Never reverts for a
+    ///      stored pool (n >= 5, weights > 0).
+    function _drawSongs(uint256 batchId, uint256 n, uint256 word) private view returns (uint256[5] memory songIds) {
+        uint256 cumBase = _cumulativeBase(batchId);
+        uint256 songBase = _songBase(batchId);
+        uint256 left = _cumulative(cumBase, n - 1);
+        // Drawn intervals [start, end) on the full line, sorted by start.
+        uint256[5] memory starts;
+        uint256[5] memory ends;
+        unchecked {
+            for (uint256 i = 0; i < SONGS_PER_PACK; ++i) {
+                uint256 x;
+                assembly ("memory-safe") {
+                    mstore(0x00, word)
+                    mstore(0x20, i)
+                    x := mod(keccak256(0x00, 0x40), left)
+                }
+                uint256 k; // drawn intervals at or before x
+                while (k < i && starts[k] <= x) {
+                    x += ends[k] - starts[k];
+                    ++k;
+                }
+                uint256 lo;
+                uint256 hi = n - 1;
+                while (lo < hi) {
+                    uint256 mid = (lo + hi) >> 1;
+                    if (_cumulative(cumBase, mid) > x) hi = mid;
+                    else lo = mid + 1;
+                }
+                uint256 start = lo == 0 ? 0 : _cumulative(cumBase, lo - 1);
+                uint256 end = _cumulative(cumBase, lo);
+                for (uint256 j = i; j > k; --j) {
+                    starts[j] = starts[j - 1];
+                    ends[j] = ends[j - 1];
+                }
+                starts[k] = start;
+                ends[k] = end;
+                left -= end - start;
+                songIds[i] = _poolSong(songBase, lo);
+            }
+        }
+    }
+
+    function _cumulativeBase(uint256 batchId) private view returns (uint256 base) {
+        uint256[8] storage slots = _poolCumulative[batchId];
+        assembly ("memory-safe") {
+            base := slots.slot
+        }
+    }
+
+    function _songBase(uint256 batchId) private view returns (uint256 base) {
+        uint256[32] storage slots = _poolSongs[batchId];
+        assembly ("memory-safe") {
+            base := slots.slot
+        }
+    }
+
+    /// @dev Running weight sum of pool entry `i` (uint32 lane `i % 8` of word `i / 8`).
+    function _cumulative(uint256 base, uint256 i) private view returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := and(shr(shl(5, and(i, 7)), sload(add(base, shr(3, i)))), 0xffffffff)
+        }
+    }
+
+    /// @dev Song id of pool entry `i` (uint128 lane `i % 2` of word `i / 2`).
+    function _poolSong(uint256 base, uint256 i) private view returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := and(shr(shl(7, and(i, 1)), sload(add(base, shr(1, i)))), 0xffffffffffffffffffffffffffffffff)
         }
     }
 
     function _existingBatch(uint256 batchId) private view returns (Batch storage b) {
         b = _batches[batchId];
-        if (!b.exists) revert UnknownBatch(batchId);
+        if (b.poolSize == 0) revert UnknownBatch(batchId);
+    }
+
+    function _isOpen(Batch storage b) private view returns (bool) {
+        uint256 start = b.saleStart;
+        uint256 end = b.saleEnd;
+        return start != 0 && start <= block.timestamp && (end == 0 || block.timestamp < end);
+    }
+
+    function _checkPrice(uint256 price) private pure {
+        if (price == 0 || price > type(uint96).max) revert InvalidPrice(price);
+    }
+
+    function _checkSaleWindow(uint64 saleStart, uint64 saleEnd) private pure {
+        bool valid = saleStart <= type(uint40).max && saleEnd <= type(uint40).max
+            && (saleEnd == 0 || (saleStart != 0 && saleEnd > saleStart));
+        if (!valid) revert InvalidSaleWindow(saleStart, saleEnd);
     }
 
     /// @dev Reserves `quantity` packs of the batch's supply; returns `quantity`.
@@ -598,21 +852,28 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
         if (quantity == 0) revert ZeroQuantity();
         uint256 left = uint256(b.supply) - b.minted;
         if (quantity > left) revert InsufficientSupply(batchId, quantity, left);
-        b.minted += uint64(quantity);
+        b.minted += uint32(quantity);
         return quantity;
     }
 
-    function _useOrderRef(bytes32 orderRef) private {
-        if (orderRef == bytes32(0)) revert ZeroOrderRef();
-        if (_orderRefUsed[orderRef]) revert OrderRefAlreadyUsed(orderRef);
-        _orderRefUsed[orderRef] = true;
+    function _useOperatorRef(bytes32 opRef) private {
+        if (opRef == bytes32(0)) revert ZeroOrderRef();
+        if (operatorRefUsed[opRef]) revert OperatorRefAlreadyUsed(opRef);
+        operatorRefUsed[opRef] = true;
     }
 
     function _openPack(address holder, uint256 batchId) private returns (uint256 requestId) {
-        _existingBatch(batchId);
+        // A pack exists only for an existing batch: no batch lookup needed.
+        if (batchId > MAX_BATCH_ID) revert BatchIdOutOfRange(batchId);
         uint256 packId = PACK_ID_OFFSET + batchId;
         if (balanceOf(holder, packId) == 0) revert NoPackToOpen(holder, batchId);
-        _burn(holder, packId, 1);
+        _update(holder, address(0), _single(packId), _single(1));
+        requestId = _requestWord(holder, batchId);
+        emit PackOpenRequested(requestId, holder, batchId);
+    }
+
+    /// @dev Asks the coordinator for one word and records the request as pending.
+    function _requestWord(address holder, uint256 batchId) private returns (uint256 requestId) {
         requestId = s_vrfCoordinator.requestRandomWords(
             VRFV2PlusClient.RandomWordsRequest({
                 keyHash: _keyHash,
@@ -623,14 +884,36 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, Pausable, ReentrancyGuar
                 extraArgs: VRFV2PlusClient._argsToBytes(VRFV2PlusClient.ExtraArgsV1({nativePayment: false}))
             })
         );
-        _requests[requestId] = OpenRequest({holder: holder, batchId: uint96(batchId)});
-        emit PackOpenRequested(requestId, holder, batchId);
+        OpenRequest storage req = _requests[requestId];
+        if (req.status != REQUEST_NONE) revert RequestIdReused(requestId);
+        _requests[requestId] = OpenRequest({
+            holder: holder,
+            batchId: uint48(batchId),
+            requestedAt: uint40(block.timestamp),
+            status: REQUEST_PENDING
+        });
     }
 
     function _setVrfConfig(bytes32 keyHash, uint256 subscriptionId, uint16 requestConfirmations) private {
+        if (keyHash == bytes32(0)) revert InvalidKeyHash();
+        if (subscriptionId == 0) revert InvalidSubscriptionId();
+        if (requestConfirmations < 3 || requestConfirmations > 200) {
+            revert InvalidRequestConfirmations(requestConfirmations);
+        }
         _keyHash = keyHash;
         _subscriptionId = subscriptionId;
         _requestConfirmations = requestConfirmations;
         emit VrfConfigSet(keyHash, subscriptionId, requestConfirmations);
+    }
+
+    function _setRoyalty(address receiver, uint96 feeNumerator) private {
+        if (feeNumerator > MAX_ROYALTY_BPS) revert RoyaltyTooHigh(feeNumerator);
+        _setDefaultRoyalty(receiver, feeNumerator);
+        emit DefaultRoyaltySet(receiver, feeNumerator);
+    }
+
+    function _single(uint256 value) private pure returns (uint256[] memory array) {
+        array = new uint256[](1);
+        array[0] = value;
     }
 }
