@@ -97,8 +97,10 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
     mapping(uint256 batchId => Batch) private _batches;
     /// @dev Pool song ids in draw order, two uint128 lanes per word (lane 0 = low bits).
     mapping(uint256 batchId => uint256[32]) private _poolSongs;
-    /// @dev Inclusive running weight sums in draw order, eight uint32 lanes per word.
-    mapping(uint256 batchId => uint256[8]) private _poolCumulative;
+    /// @dev Inclusive running weight sums in draw order as uint32 lanes: word 1 + g holds the
+    ///      sums of entries 8g..8g+7; word 0 (summary) holds, in lane g, the sum at the end of
+    ///      group g. Lanes past the pool are 0.
+    mapping(uint256 batchId => uint256[9]) private _poolCumulative;
     mapping(uint256 requestId => OpenRequest) private _requests;
 
     /// @notice Card order references already minted (`mintPacks` only).
@@ -440,7 +442,7 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
         uint256 batchId = req.batchId;
         uint256 word = randomWords[0];
 
-        uint256[5] memory songIds = _drawSongs(batchId, _batches[batchId].poolSize, word);
+        uint256[5] memory songIds = _drawSongs(batchId, word);
         uint256[] memory ids = new uint256[](SONGS_PER_PACK);
         uint256[] memory values = new uint256[](SONGS_PER_PACK);
         for (uint256 i = 0; i < SONGS_PER_PACK; ++i) {
@@ -456,7 +458,8 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
     /// @param word VRF random word.
     /// @return songIds Drawn songs in draw order.
     function drawSongs(uint256 batchId, uint256 word) external view returns (uint256[5] memory songIds) {
-        return _drawSongs(batchId, _existingBatch(batchId).poolSize, word);
+        _existingBatch(batchId);
+        return _drawSongs(batchId, word);
     }
 
     // ------------------------------------------------------------------ custodial withdrawal
@@ -727,7 +730,7 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
         if (n < MIN_POOL_SIZE || n > MAX_POOL_SIZE) revert InvalidPoolSize(n);
         if (weights.length != n) revert LengthMismatch();
         uint256[32] memory songWords;
-        uint256[8] memory cumWords;
+        uint256[9] memory cumWords;
         uint256 total;
         for (uint256 i = 0; i < n; ++i) {
             uint256 songId = songIds[i];
@@ -739,14 +742,18 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
             total += weights[i];
             if (total > type(uint32).max) revert TotalWeightTooLarge(total);
             songWords[i >> 1] |= songId << ((i & 1) * 128);
-            cumWords[i >> 3] |= total << ((i & 7) * 32);
+            cumWords[1 + (i >> 3)] |= total << ((i & 7) * 32);
+        }
+        for (uint256 g = 0; g < (n + 7) >> 3; ++g) {
+            uint256 last = g * 8 + 7 < n ? g * 8 + 7 : n - 1;
+            cumWords[0] |= uint256(uint32(cumWords[1 + g] >> ((last & 7) * 32))) << (g * 32);
         }
         uint256[32] storage songSlots = _poolSongs[batchId];
         for (uint256 w = 0; w < (n + 1) >> 1; ++w) {
             songSlots[w] = songWords[w];
         }
-        uint256[8] storage cumSlots = _poolCumulative[batchId];
-        for (uint256 w = 0; w < (n + 7) >> 3; ++w) {
+        uint256[9] storage cumSlots = _poolCumulative[batchId];
+        for (uint256 w = 0; w < 1 + ((n + 7) >> 3); ++w) {
             cumSlots[w] = cumWords[w];
         }
     }
@@ -754,52 +761,72 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
     /// @dev Draws 5 distinct songs: for i in 0..4, `x = keccak256(abi.encode(word, i)) % remaining`
     ///      picks the song whose interval holds x on the line of the songs not drawn yet, in
     ///      pool order (the linear walk of CONTRACT_V2.md). Instead of walking, x is shifted past
-    ///      the intervals of the songs already drawn (kept sorted by position) and the full
-    ///      running sums are binary-searched; both give the same song. Never reverts for a
-    ///      stored pool (n >= 5, weights > 0).
-    function _drawSongs(uint256 batchId, uint256 n, uint256 word) private view returns (uint256[5] memory songIds) {
+    ///      the intervals of the songs already drawn (kept sorted by start), then located on the
+    ///      full line: a 3-step binary search over the summary lanes (running sum at the end of
+    ///      each group of 8) picks the group, another over that group's lanes picks the song.
+    ///      Both give the same song (tests compare it with the walk). Lanes past the pool are 0
+    ///      and count as "above x". Reads the summary word plus at most 5 group and 5 song words.
+    function _drawSongs(uint256 batchId, uint256 word) private view returns (uint256[5] memory songIds) {
         uint256 cumBase = _cumulativeBase(batchId);
         uint256 songBase = _songBase(batchId);
-        uint256 left = _cumulative(cumBase, n - 1);
-        // Drawn intervals [start, end) on the full line, sorted by start.
-        uint256[5] memory starts;
-        uint256[5] memory ends;
-        unchecked {
-            for (uint256 i = 0; i < SONGS_PER_PACK; ++i) {
-                uint256 x;
-                assembly ("memory-safe") {
-                    mstore(0x00, word)
-                    mstore(0x20, i)
-                    x := mod(keccak256(0x00, 0x40), left)
+        assembly ("memory-safe") {
+            // uint32 lane i of w
+            function lane(w, i) -> v {
+                v := and(shr(shl(5, i), w), 0xffffffff)
+            }
+            // number (0..7) of leading lanes of w that are non-zero and <= x (such lanes form a
+            // prefix); callers guarantee that at least one lane is zero or above x
+            function below(w, x) -> n {
+                let v := lane(w, 3)
+                if and(iszero(iszero(v)), iszero(gt(v, x))) { n := 4 }
+                v := lane(w, add(n, 1))
+                if and(iszero(iszero(v)), iszero(gt(v, x))) { n := add(n, 2) }
+                v := lane(w, n)
+                if and(iszero(iszero(v)), iszero(gt(v, x))) { n := add(n, 1) }
+            }
+            let summary := sload(cumBase)
+            // total weight: last lane of the summary's non-zero prefix (`below` counts up to 7)
+            let left := lane(summary, 7)
+            if iszero(left) { left := lane(summary, sub(below(summary, 0xffffffff), 1)) }
+            // drawn intervals [start, end), sorted by start: 64-byte records in free memory
+            let drawn := mload(0x40)
+            for { let i := 0 } lt(i, 5) { i := add(i, 1) } {
+                mstore(0x00, word)
+                mstore(0x20, i)
+                let x := mod(keccak256(0x00, 0x40), left)
+                let k := 0
+                for {} lt(k, i) { k := add(k, 1) } {
+                    let record := add(drawn, shl(6, k))
+                    let start := mload(record)
+                    if gt(start, x) { break }
+                    x := add(x, sub(mload(add(record, 0x20)), start))
                 }
-                uint256 k; // drawn intervals at or before x
-                while (k < i && starts[k] <= x) {
-                    x += ends[k] - starts[k];
-                    ++k;
+                let group := below(summary, x)
+                let lanes := sload(add(cumBase, add(group, 1)))
+                let j := below(lanes, x)
+                let end := lane(lanes, j)
+                let start := 0
+                switch j
+                case 0 { if group { start := lane(summary, sub(group, 1)) } }
+                default { start := lane(lanes, sub(j, 1)) }
+                for { let m := i } gt(m, k) { m := sub(m, 1) } {
+                    let record := add(drawn, shl(6, m))
+                    mstore(record, mload(sub(record, 0x40)))
+                    mstore(add(record, 0x20), mload(sub(record, 0x20)))
                 }
-                uint256 lo;
-                uint256 hi = n - 1;
-                while (lo < hi) {
-                    uint256 mid = (lo + hi) >> 1;
-                    if (_cumulative(cumBase, mid) > x) hi = mid;
-                    else lo = mid + 1;
-                }
-                uint256 start = lo == 0 ? 0 : _cumulative(cumBase, lo - 1);
-                uint256 end = _cumulative(cumBase, lo);
-                for (uint256 j = i; j > k; --j) {
-                    starts[j] = starts[j - 1];
-                    ends[j] = ends[j - 1];
-                }
-                starts[k] = start;
-                ends[k] = end;
-                left -= end - start;
-                songIds[i] = _poolSong(songBase, lo);
+                let record := add(drawn, shl(6, k))
+                mstore(record, start)
+                mstore(add(record, 0x20), end)
+                left := sub(left, sub(end, start))
+                let index := or(shl(3, group), j)
+                let song := shr(shl(7, and(index, 1)), sload(add(songBase, shr(1, index))))
+                mstore(add(songIds, shl(5, i)), and(song, 0xffffffffffffffffffffffffffffffff))
             }
         }
     }
 
     function _cumulativeBase(uint256 batchId) private view returns (uint256 base) {
-        uint256[8] storage slots = _poolCumulative[batchId];
+        uint256[9] storage slots = _poolCumulative[batchId];
         assembly ("memory-safe") {
             base := slots.slot
         }
@@ -812,10 +839,10 @@ contract TrackPacks is ERC1155, ERC2981, AccessControl, ReentrancyGuardTransient
         }
     }
 
-    /// @dev Running weight sum of pool entry `i` (uint32 lane `i % 8` of word `i / 8`).
+    /// @dev Running weight sum of pool entry `i` (uint32 lane `i % 8` of group word `1 + i / 8`).
     function _cumulative(uint256 base, uint256 i) private view returns (uint256 value) {
         assembly ("memory-safe") {
-            value := and(shr(shl(5, and(i, 7)), sload(add(base, shr(3, i)))), 0xffffffff)
+            value := and(shr(shl(5, and(i, 7)), sload(add(base, add(1, shr(3, i))))), 0xffffffff)
         }
     }
 

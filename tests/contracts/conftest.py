@@ -5,13 +5,16 @@ import pytest
 from brownie import (
     BatchFulfiller,
     PackHolder,
+    RepeatingCoordinator,
     TrackPacks,
     VRFCoordinatorV2_5Mock,
     accounts,
+    web3,
 )
-from eth_utils import keccak
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
 
-from scripts.gas_report import draw_songs  # noqa: F401  (re-exported for the tests)
+from scripts.draw import draw_songs  # noqa: F401  (re-exported for the tests)
 
 KEY_HASH = "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"
 BASE_URI = "http://localhost:8000/metadata/{id}.json"
@@ -19,14 +22,23 @@ PACK_ID_OFFSET = 2**128
 PRICE = 10**16  # 0.01 ether
 SUPPLY = 100
 BATCH_ID = 7
+RETRY_DELAY = 86_400
 # song id -> tier (0 common, 1 rare, 2 legendary) and the batch's weight for it
 CATALOG = {1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 2}
 WEIGHTS = {1: 50, 2: 50, 3: 50, 4: 15, 5: 15, 6: 5}
 ROYALTY_BPS = 500
+USER = 41  # a platform user id with a custodial address
+CUSTODY_DOMAIN = keccak(text="TrackPacks.custodial.v1")
 
 
 def selector(signature: str) -> str:
     return "0x" + keccak(text=signature)[:4].hex()
+
+
+def custodial_of(contract, user_id: int) -> str:
+    """The Python derivation the backend uses (CONTRACT_V2.md)."""
+    raw = keccak(encode(["bytes32", "address", "uint256"], [CUSTODY_DOMAIN, str(contract), user_id]))
+    return to_checksum_address(raw[-20:])
 
 
 class Reverts:
@@ -81,7 +93,8 @@ def buyer():
 
 
 @pytest.fixture(scope="module")
-def custodial():
+def deployer():
+    """Deploys, owns the VRF consumer until governance accepts, holds no role."""
     return accounts[4]
 
 
@@ -101,6 +114,11 @@ def royalty_receiver():
 
 
 @pytest.fixture(scope="module")
+def governance():
+    return accounts[8]
+
+
+@pytest.fixture(scope="module")
 def coordinator(admin):
     # base fee 0.1 LINK, gas price 1 gwei, 0.004 ETH per LINK (the mock's usual parameters)
     return VRFCoordinatorV2_5Mock.deploy(10**17, 10**9, 4 * 10**15, {"from": admin})
@@ -114,30 +132,41 @@ def sub_id(coordinator, admin):
     return sid
 
 
-@pytest.fixture(scope="module")
-def tp(coordinator, sub_id, admin, minter, operator, royalty_receiver):
-    contract = TrackPacks.deploy(
+def deploy_trackpacks(coordinator, sub_id, admin, minter, operator, royalty_receiver, deployer):
+    return TrackPacks.deploy(
         coordinator,
         KEY_HASH,
         sub_id,
         admin,
+        minter,
+        operator,
         BASE_URI,
         royalty_receiver,
         ROYALTY_BPS,
-        {"from": admin},
+        RETRY_DELAY,
+        {"from": deployer},
+    )
+
+
+@pytest.fixture(scope="module")
+def tp(coordinator, sub_id, admin, minter, operator, royalty_receiver, deployer):
+    contract = deploy_trackpacks(
+        coordinator, sub_id, admin, minter, operator, royalty_receiver, deployer
     )
     coordinator.addConsumer(sub_id, contract, {"from": admin})
-    contract.grantRole(contract.MINTER_ROLE(), minter, {"from": admin})
-    contract.grantRole(contract.OPERATOR_ROLE(), operator, {"from": admin})
     return contract
+
+
+def now() -> int:
+    return web3.eth.get_block("latest")["timestamp"]
 
 
 @pytest.fixture(scope="module")
 def batch(tp, admin):
-    """Registers the demo catalog and creates batch BATCH_ID (open sale)."""
+    """Registers the demo catalog and creates batch BATCH_ID (crypto sale open, no end)."""
     tp.registerSongs(list(CATALOG), list(CATALOG.values()), {"from": admin})
     tp.createBatch(
-        BATCH_ID, PRICE, SUPPLY, True, list(WEIGHTS), list(WEIGHTS.values()), {"from": admin}
+        BATCH_ID, PRICE, SUPPLY, now() - 60, 0, list(WEIGHTS), list(WEIGHTS.values()), {"from": admin}
     )
     return BATCH_ID
 
@@ -152,12 +181,17 @@ def fulfiller(admin):
     return BatchFulfiller.deploy({"from": admin})
 
 
+@pytest.fixture(scope="module")
+def repeating(admin):
+    return RepeatingCoordinator.deploy({"from": admin})
+
+
 _ref_counter = [0]
 
 
 @pytest.fixture
 def new_ref():
-    """Fresh, unique order references."""
+    """Fresh, unique references."""
 
     def make() -> str:
         _ref_counter[0] += 1
