@@ -20,7 +20,7 @@ BROWNIE_TEST_ARGS := -c tests/contracts/pytest.ini --rootdir . --confcutdir test
 	--network trackpacks-test -W ignore::FutureWarning
 
 .PHONY: node-deps brownie-venv brownie-networks compile-contracts check-artifacts test-contracts \
-	gas deploy-local deploy-amoy
+	gas deploy-local deploy-amoy deploy-polygon
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -55,7 +55,9 @@ check-artifacts: node-deps
 test-contracts: node-deps brownie-networks
 	$(BROWNIE_ENV) $(BROWNIE) test tests/contracts $(BROWNIE_TEST_ARGS)
 
+# Also compiles Chainlink's production VRFCoordinatorV2_5 (build/vrf/, measurement only).
 gas: node-deps brownie-networks
+	node tools/compile-vrf-coordinator.js build/vrf/VRFCoordinatorV2_5.json
 	$(BROWNIE_ENV) $(BROWNIE) run scripts/gas_report.py --network trackpacks-test
 
 # Deploys to the anvil that is already running at $(CHAIN_RPC_URL) (the app's `make run`).
@@ -65,6 +67,10 @@ deploy-local: node-deps brownie-networks
 		{ echo "no chain at $(CHAIN_RPC_URL): start anvil first"; exit 1; }
 	$(BROWNIE_ENV) $(BROWNIE) run scripts/deploy.py --network local-anvil
 
-# Polygon Amoy: needs AMOY_RPC_URL, DEPLOYER_PRIVATE_KEY and VRF_SUBSCRIPTION_ID.
-deploy-amoy: node-deps brownie-networks
+# Live chains need DEPLOYER_PRIVATE_KEY, VRF_SUBSCRIPTION_ID, TRACKPACKS_ADMIN, TRACKPACKS_MINTER,
+# TRACKPACKS_OPERATOR, TRACKPACKS_GOVERNANCE (see scripts/deploy.py) and the RPC URL below.
+deploy-amoy: node-deps brownie-networks   # AMOY_RPC_URL
 	$(BROWNIE_ENV) $(BROWNIE) run scripts/deploy.py --network amoy
+
+deploy-polygon: node-deps brownie-networks   # POLYGON_RPC_URL
+	$(BROWNIE_ENV) $(BROWNIE) run scripts/deploy.py --network polygon-mainnet

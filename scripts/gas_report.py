@@ -1,45 +1,40 @@
-"""Gas table for TrackPacks (Brownie script; `make gas`).
+"""Gas table for TrackPacks v2 (Brownie script; `make gas`).
 
-Deploys a fresh VRFCoordinatorV2_5Mock + TrackPacks on the Brownie-launched test anvil and
-measures, for first-time holders (the expensive case: every balance slot is new):
+Deploys fresh contracts on the Brownie-launched test anvil and measures, for first-time holders
+(the expensive case: every balance slot is new):
 
-* transaction gas (receipt gasUsed, after refunds) of buyPacks(1), buyPacks(10), mintPacks(1),
-  openPack and withdrawFor;
-* for openPack, the part spent inside the coordinator's requestRandomWords call;
-* the VRF callback's own gas: the gasUsed of the coordinator -> TrackPacks
-  `rawFulfillRandomWords` call frame, read with anvil's `debug_traceTransaction` callTracer.
-  This is exactly what counts against `callbackGasLimit`. The mock's RandomWordsFulfilled
-  `payment` is not used because it also charges the mock's own bookkeeping around the call.
+* transaction gas (receipt gasUsed, after refunds) of buyPacks, mintPacks, openPack, openPackFor,
+  retryOpen and withdrawFor;
+* openPack's own share: the tx minus the gasUsed of the coordinator's `requestRandomWords` call
+  frame, against Chainlink's `VRFCoordinatorV2_5Mock` and against the production
+  `VRFCoordinatorV2_5` (compiled from @chainlink/contracts 1.2.0; used here only to measure);
+* the VRF callback's own gas: gasUsed of the coordinator -> TrackPacks `rawFulfillRandomWords`
+  call frame (anvil `debug_traceTransaction`, callTracer), which is what counts against
+  `callbackGasLimit`. The worst case is a 64-song pool (MAX_POOL_SIZE) and a fresh holder, so
+  all 5 distinct songs are new balance slots; the table reports the maximum over WORDS words.
 
 `measure()` is shared with tests/contracts/test_gas.py, which asserts the budgets.
-Prints the table and writes it to docs/GAS.md (set GAS_MD=- to skip writing).
+Prints the table and writes it into docs/GAS.md between the gas-table markers (GAS_MD=- skips).
 """
 
+import json
 import os
+import subprocess
 from pathlib import Path
 
-from brownie import TrackPacks, VRFCoordinatorV2_5Mock, accounts, web3
+from brownie import Contract, TrackPacks, VRFCoordinatorV2_5Mock, accounts, web3
 from eth_utils import keccak
 
+from scripts.draw import draw_songs
+
 KEY_HASH = "0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899"
+BASE_URI = "http://localhost:8000/metadata/{id}.json"
 PRICE = 10**16
-BUDGETS = {"buyPacks(1)": 90_000, "openPack (own share)": 75_000, "callback": 200_000}
-
-
-def draw_songs(word: int, song_ids, weights) -> list:
-    """Python mirror of TrackPacks' draw: r_i = keccak256(abi.encode(word, i)) mod total weight;
-    the song is the first pool entry whose running weight sum exceeds r_i."""
-    total = sum(weights)
-    out = []
-    for i in range(5):
-        r = int.from_bytes(keccak(word.to_bytes(32, "big") + i.to_bytes(32, "big")), "big") % total
-        running = 0
-        for song, w in zip(song_ids, weights, strict=False):
-            running += w
-            if running > r:
-                out.append(song)
-                break
-    return out
+RETRY_DELAY = 86_400
+WORDS = 12  # 64-song-pool callbacks measured (one fresh holder each)
+BUDGETS = {"buyPacks(1)": 65_000, "openPack (own share)": 62_000, "callback": 165_000}
+REQUEST_SIG = "requestRandomWords((bytes32,uint256,uint16,uint32,uint32,bytes))"
+CALLBACK_SIG = "rawFulfillRandomWords(uint256,uint256[])"
 
 
 def frame_gas(txid: str, to: str, signature: str) -> int:
@@ -57,11 +52,65 @@ def frame_gas(txid: str, to: str, signature: str) -> int:
     raise LookupError(f"no {signature} call to {to} in {txid}")
 
 
-def _distinct_word(songs, weights) -> int:
-    word = 1
-    while len(set(draw_songs(word, songs, weights))) < 5:
-        word += 1
-    return word
+def _ref(label: str) -> str:
+    return "0x" + keccak(text=f"gas-{label}").hex()
+
+
+def _fresh(label: str, funder):
+    account = accounts.add(keccak(text=f"trackpacks-gas-{label}"))
+    funder.transfer(account, 10**18)
+    return account
+
+
+def deploy(coordinator, sub_id, admin, minter, operator):
+    return TrackPacks.deploy(
+        coordinator,
+        KEY_HASH,
+        sub_id,
+        admin,
+        minter,
+        operator,
+        BASE_URI,
+        admin,
+        500,
+        RETRY_DELAY,
+        {"from": accounts[9]},
+    )
+
+
+REAL_COORDINATOR_ARTIFACT = Path("build/vrf/VRFCoordinatorV2_5.json")
+
+
+def real_coordinator(owner):
+    """Chainlink's production VRFCoordinatorV2_5 with a plausible config and a subscription.
+    Compiled by tools/compile-vrf-coordinator.js (its sources pin solc 0.8.19, which Brownie
+    cannot take), deployed with plain web3."""
+    if not REAL_COORDINATOR_ARTIFACT.exists():
+        subprocess.run(
+            ["node", "tools/compile-vrf-coordinator.js", str(REAL_COORDINATOR_ARTIFACT)], check=True
+        )
+    artifact = json.loads(REAL_COORDINATOR_ARTIFACT.read_text())
+    factory = web3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    txid = factory.constructor(owner.address).transact({"from": owner.address})
+    address = web3.eth.wait_for_transaction_receipt(txid)["contractAddress"]
+    coordinator = Contract.from_abi("VRFCoordinatorV2_5", address, artifact["abi"])
+    coordinator.setConfig(3, 2_500_000, 2_700, 90_000, 4 * 10**15, 0, 0, 50, 50, {"from": owner})
+    sub = coordinator.createSubscription({"from": owner}).events["SubscriptionCreated"]["subId"]
+    return coordinator, sub
+
+
+def worst_words(songs, weights, count: int) -> list[int]:
+    """Words whose 5 songs lie in 5 different groups of 8 (so 5 different group words and 5
+    different song words are read cold: the most storage a callback can touch), preferring
+    the latest pool positions (the longest scans)."""
+    scored = []
+    for n in range(4000):
+        word = int.from_bytes(keccak(text=f"word-{n}"), "big")
+        positions = [songs.index(s) for s in draw_songs(word, songs, weights)]
+        if len({p // 8 for p in positions}) == 5:
+            scored.append((sum(p % 8 for p in positions) + sum(positions), word))
+    scored.sort(reverse=True)
+    return [word for _, word in scored[:count]]
 
 
 def measure() -> dict:
@@ -70,95 +119,95 @@ def measure() -> dict:
     mock = VRFCoordinatorV2_5Mock.deploy(10**17, 10**9, 4 * 10**15, {"from": admin})
     sub = mock.createSubscription({"from": admin}).events["SubscriptionCreated"]["subId"]
     mock.fundSubscription(sub, 10**27, {"from": admin})
-    tp = TrackPacks.deploy(
-        mock,
-        KEY_HASH,
-        sub,
-        admin,
-        "http://localhost:8000/metadata/{id}.json",
-        admin,
-        500,
-        {"from": admin},
-    )
+    tp = deploy(mock, sub, admin, minter, operator)
     mock.addConsumer(sub, tp, {"from": admin})
-    tp.grantRole(tp.MINTER_ROLE(), minter, {"from": admin})
-    tp.grantRole(tp.OPERATOR_ROLE(), operator, {"from": admin})
 
-    small_songs, small_weights = [1, 2, 3, 4, 5, 6], [60, 60, 60, 25, 25, 5]
-    big_songs, big_weights = list(range(1000, 1064)), [1 + (i % 7) for i in range(64)]
-    tp.registerSongs(small_songs + big_songs, [0] * 70, {"from": admin})
-    tp.createBatch(1, PRICE, 10_000, True, small_songs, small_weights, {"from": admin})
-    tp.createBatch(2, PRICE, 10_000, True, big_songs, big_weights, {"from": admin})
-
-    # Fresh addresses, so every first-time balance/flag write is paid in full.
-    fresh = [accounts.add(keccak(text=f"trackpacks-gas-{i}")) for i in range(6)]
-    for account in fresh:
-        admin.transfer(account, 10**18)
-    buyer1, buyer10, custodial, holder64, wallet, custodial2 = fresh
-
-    def ref(n: int) -> str:
-        return "0x" + keccak(text=f"gas-{n}").hex()
+    small_songs, small_weights = [1, 2, 3, 4, 5], [60, 60, 25, 12, 3]
+    big_songs = list(range(1000, 1064))
+    big_weights = [1 + (i * 7919) % 60 for i in range(64)]
+    tp.registerSongs(small_songs + big_songs, [0] * 69, {"from": admin})
+    now = web3.eth.get_block("latest")["timestamp"]
+    tp.createBatch(1, PRICE, 10_000, now - 10, 0, small_songs, small_weights, {"from": admin})
+    tp.createBatch(2, PRICE, 10_000, now - 10, 0, big_songs, big_weights, {"from": admin})
 
     gas = {}
-    gas["buyPacks(1)"] = tp.buyPacks(1, 1, ref(1), {"from": buyer1, "value": PRICE}).gas_used
+    buyer1, buyer10, wallet = (_fresh(x, admin) for x in ("buyer1", "buyer10", "wallet"))
+    gas["buyPacks(1)"] = tp.buyPacks(1, 1, _ref(1), {"from": buyer1, "value": PRICE}).gas_used
     gas["buyPacks(10)"] = tp.buyPacks(
-        1, 10, ref(2), {"from": buyer10, "value": 10 * PRICE}
+        1, 10, _ref(2), {"from": buyer10, "value": 10 * PRICE}
     ).gas_used
-    gas["mintPacks(1)"] = tp.mintPacks(custodial, 1, 1, ref(3), {"from": minter}).gas_used
+    gas["mintPacks(1)"] = tp.mintPacks(101, 1, 1, _ref(3), {"from": minter}).gas_used
 
     tx = tp.openPack(1, {"from": buyer1})
-    gas["openPack"] = tx.gas_used
-    gas["openPack: coordinator requestRandomWords (mock)"] = frame_gas(
-        tx.txid, mock.address, "requestRandomWords((bytes32,uint256,uint16,uint32,uint32,bytes))"
-    )
-    gas["openPack (own share)"] = (
-        gas["openPack"] - gas["openPack: coordinator requestRandomWords (mock)"]
-    )
+    gas["openPack (mock)"] = tx.gas_used
+    gas["requestRandomWords (mock)"] = frame_gas(tx.txid, mock.address, REQUEST_SIG)
+    gas["openPack (own share)"] = gas["openPack (mock)"] - gas["requestRandomWords (mock)"]
     rid = tx.events["PackOpenRequested"]["requestId"]
-    word = _distinct_word(small_songs, small_weights)
-    tx = mock.fulfillRandomWordsWithOverride(rid, tp, [word], {"from": admin})
+    tx = mock.fulfillRandomWordsWithOverride(rid, tp, [1], {"from": admin})
     assert tx.events["RandomWordsFulfilled"]["success"], "callback failed"
-    gas["callback (6-song pool)"] = frame_gas(
-        tx.txid, tp.address, "rawFulfillRandomWords(uint256,uint256[])"
-    )
-    gas["fulfilment tx (mock + callback)"] = tx.gas_used
+    gas["callback (5-song pool)"] = frame_gas(tx.txid, tp.address, CALLBACK_SIG)
 
-    # Worst case: 64-song pool (8 packed weight words, deepest search), 5 distinct new songs.
-    tp.buyPacks(2, 1, ref(4), {"from": holder64, "value": PRICE})
-    rid = tp.openPack(2, {"from": holder64}).events["PackOpenRequested"]["requestId"]
-    word = _distinct_word(big_songs, big_weights)
-    tx = mock.fulfillRandomWordsWithOverride(rid, tp, [word], {"from": admin})
-    gas["callback (64-song pool)"] = frame_gas(
-        tx.txid, tp.address, "rawFulfillRandomWords(uint256,uint256[])"
-    )
-    gas["callback"] = max(gas["callback (6-song pool)"], gas["callback (64-song pool)"])
+    # Worst case: 64-song pool, fresh holders (5 new balance slots), max over WORDS words.
+    worst = 0
+    for i, word in enumerate(worst_words(big_songs, big_weights, WORDS)):
+        holder = _fresh(f"holder64-{i}", admin)
+        tp.buyPacks(2, 1, _ref(f"64-{i}"), {"from": holder, "value": PRICE})
+        rid = tp.openPack(2, {"from": holder}).events["PackOpenRequested"]["requestId"]
+        tx = mock.fulfillRandomWordsWithOverride(rid, tp, [word], {"from": admin})
+        assert tx.events["RandomWordsFulfilled"]["success"], "callback failed"
+        worst = max(worst, frame_gas(tx.txid, tp.address, CALLBACK_SIG))
+    gas["callback (64-song pool)"] = worst
+    gas["callback"] = max(gas["callback (5-song pool)"], worst)
 
-    tp.mintPacks(custodial2, 1, 1, ref(5), {"from": minter})
-    rid = tp.openPackFor(custodial2, 1, {"from": operator}).events["PackOpenRequested"]["requestId"]
-    tx = mock.fulfillRandomWords(rid, tp, {"from": admin})
-    song = tx.events["PackOpened"]["songIds"][0]
-    gas["withdrawFor"] = tp.withdrawFor(custodial2, wallet, song, 1, {"from": operator}).gas_used
-    tp.mintPacks(custodial2, 1, 1, ref(6), {"from": minter})
-    gas["openPackFor"] = tp.openPackFor(custodial2, 1, {"from": operator}).gas_used
+    tp.mintPacks(102, 1, 2, _ref(5), {"from": minter})
+    tx = tp.openPackFor(102, 1, _ref("op-1"), {"from": operator})
+    gas["openPackFor (mock)"] = tx.gas_used
+    stuck = tx.events["PackOpenRequested"]["requestId"]
+    web3.provider.make_request("evm_increaseTime", [RETRY_DELAY])
+    gas["retryOpen (mock)"] = tp.retryOpen(stuck, {"from": operator}).gas_used
+    rid = tp.openPackFor(102, 1, _ref("op-2"), {"from": operator}).events["PackOpenRequested"][
+        "requestId"
+    ]
+    song = mock.fulfillRandomWords(rid, tp, {"from": admin}).events["PackOpened"]["songIds"][0]
+    gas["withdrawFor"] = tp.withdrawFor(
+        102, wallet, song, 1, _ref("op-3"), {"from": operator}
+    ).gas_used
+
+    # The same openPack against Chainlink's production coordinator.
+    real, real_sub = real_coordinator(admin)
+    tp_real = deploy(real, real_sub, admin, minter, operator)
+    real.addConsumer(real_sub, tp_real, {"from": admin})
+    tp_real.registerSongs(small_songs, [0] * 5, {"from": admin})
+    tp_real.createBatch(1, PRICE, 100, now - 10, 0, small_songs, small_weights, {"from": admin})
+    buyer_real = _fresh("buyer-real", admin)
+    tp_real.buyPacks(1, 2, _ref("real"), {"from": buyer_real, "value": 2 * PRICE})
+    # The first request of a consumer also creates the coordinator's nonce slot: measure the
+    # second, the steady state (the first is reported too).
+    tx = tp_real.openPack(1, {"from": buyer_real})
+    gas["openPack (real, first request)"] = tx.gas_used
+    tx = tp_real.openPack(1, {"from": buyer_real})
+    gas["openPack (real)"] = tx.gas_used
+    gas["requestRandomWords (real)"] = frame_gas(tx.txid, real.address, REQUEST_SIG)
+    gas["openPack (own share, real)"] = gas["openPack (real)"] - gas["requestRandomWords (real)"]
     return gas
 
 
 ROWS = [
-    ("buyPacks(1)", "buyPacks, 1 pack, first-time buyer", "≤ 90,000"),
+    ("buyPacks(1)", "buyPacks, 1 pack, first-time buyer", "≤ 65,000"),
     ("buyPacks(10)", "buyPacks, 10 packs, first-time buyer", ""),
-    ("mintPacks(1)", "mintPacks, 1 pack, new custodial wallet (sets the custodial flag)", ""),
-    ("openPack", "openPack, whole tx incl. the mock coordinator's request", "see note"),
-    (
-        "openPack: coordinator requestRandomWords (mock)",
-        "… of which VRFCoordinatorV2_5Mock.requestRandomWords",
-        "",
-    ),
-    ("openPack (own share)", "… of which TrackPacks (tx minus coordinator frame)", "≤ 75,000"),
-    ("openPackFor", "openPackFor (operator, custodial holder), whole tx", ""),
-    ("callback", "VRF callback, 5 distinct new songs, worst of 6- and 64-song pools", "≤ 200,000"),
-    ("callback (6-song pool)", "… 6-song pool", ""),
-    ("callback (64-song pool)", "… 64-song pool (MAX_POOL_SIZE)", ""),
-    ("fulfilment tx (mock + callback)", "mock fulfillRandomWordsWithOverride tx, 6-song pool", ""),
+    ("mintPacks(1)", "mintPacks, 1 pack, new custodial address", ""),
+    ("openPack (mock)", "openPack, whole tx, VRFCoordinatorV2_5Mock", ""),
+    ("requestRandomWords (mock)", "… of which the mock's requestRandomWords", ""),
+    ("openPack (own share)", "… TrackPacks' own share (tx minus coordinator frame)", "≤ 62,000"),
+    ("openPack (real)", "openPack, whole tx, production VRFCoordinatorV2_5", ""),
+    ("requestRandomWords (real)", "… of which VRFCoordinatorV2_5.requestRandomWords", ""),
+    ("openPack (own share, real)", "… TrackPacks' own share", "≤ 62,000"),
+    ("openPack (real, first request)", "openPack, the consumer's first request (real)", ""),
+    ("openPackFor (mock)", "openPackFor (operator, custodial holder), whole tx, mock", ""),
+    ("retryOpen (mock)", "retryOpen after the delay (operator), whole tx, mock", ""),
+    ("callback", "VRF callback, 5 distinct new songs, worst measured", "≤ 165,000"),
+    ("callback (5-song pool)", "… 5-song pool", ""),
+    ("callback (64-song pool)", f"… 64-song pool, max over {WORDS} worst-case words", ""),
     ("withdrawFor", "withdrawFor, 1 song to a fresh wallet (EOA)", ""),
 ]
 

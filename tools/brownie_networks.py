@@ -8,6 +8,7 @@ script (idempotently) before every Brownie command:
   table, on port 8546 so it never collides with the app's chain on 8545.
 * ``local-anvil``     — the already running anvil of ``make run`` (``CHAIN_RPC_URL``).
 * ``amoy``            — Polygon Amoy (chain id 80002); RPC URL from ``$AMOY_RPC_URL``.
+* ``polygon-mainnet``  — Polygon PoS mainnet (chain id 137); RPC URL from ``$POLYGON_RPC_URL``.
 
 Run with the Brownie virtualenv's Python: ``.venv-brownie/bin/python tools/brownie_networks.py``.
 """
@@ -77,6 +78,16 @@ def main() -> None:
             "chainid": 80002,
             "host": "$AMOY_RPC_URL",
             "explorer": "https://api-amoy.polygonscan.com/api",
+        },
+    )
+    upsert(
+        group["networks"],
+        {
+            "name": "Polygon mainnet",
+            "id": "polygon-mainnet",
+            "chainid": 137,
+            "host": "$POLYGON_RPC_URL",
+            "explorer": "https://api.polygonscan.com/api",
         },
     )
 
