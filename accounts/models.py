@@ -33,8 +33,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # The user's own (self-custody) wallet, proven by a SIWE signature; EIP-55 checksummed.
     wallet_address = models.CharField(max_length=42, null=True, blank=True, unique=True)
-    # Derived from CUSTODIAL_MNEMONIC with the user's id as index; holds card-bought packs.
-    custodial_address = models.CharField(max_length=42, null=True, blank=True, unique=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -47,6 +45,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def custodial_address(self) -> str | None:
+        """Holds the user's card-bought packs and songs: the keyless address the deployed
+        contract derives from the user id (see chain.custody); None before any deployment."""
+        from chain.custody import custodial_address
+
+        return custodial_address(user_id=self.pk) if self.pk else None
 
 
 class WalletNonce(models.Model):

@@ -27,7 +27,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, WalletNonce, normalize_email
 from accounts.selectors import user_get_by_email, user_get_by_wallet_address
-from chain.custody import custodial_address
 from core.errors import ApplicationError, Conflict
 
 with warnings.catch_warnings():
@@ -52,18 +51,9 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
     try:
         with transaction.atomic():
             user.save()
-            user_custodial_address_ensure(user=user)
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     return user
-
-
-def user_custodial_address_ensure(*, user: User) -> str:
-    """The user's custodial wallet address, derived and saved on first use."""
-    if not user.custodial_address:
-        user.custodial_address = custodial_address(index=user.pk)
-        User.objects.filter(pk=user.pk).update(custodial_address=user.custodial_address)
-    return user.custodial_address
 
 
 def user_update(*, user: User, display_name: str | None = None) -> User:

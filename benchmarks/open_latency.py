@@ -71,7 +71,7 @@ def main() -> int:
         from django.db import transaction
 
         from accounts.models import User
-        from accounts.services import user_custodial_address_ensure, user_tokens
+        from accounts.services import user_tokens
         from chain.models import ChainTransaction
         from chain.outbox import chain_tx_enqueue
         from core.models import WorkerHeartbeat
@@ -80,12 +80,13 @@ def main() -> int:
 
         batch = deploy_with_catalog()
         fan = User.objects.create_user("open-bench@example.com", "open-bench-passphrase-1")
-        holder = user_custodial_address_ensure(user=fan)
+        holder = fan.custodial_address
+        assert holder is not None
         with transaction.atomic():
             mint = chain_tx_enqueue(
                 sender_role="minter",
                 function="mintPacks",
-                args=[holder, batch.pk, args.samples, "0x" + "be" * 32],
+                args=[fan.pk, batch.pk, args.samples, "0x" + "be" * 32],
                 reference="bench:open-latency:mint",
             )
         passes_until(

@@ -17,17 +17,34 @@ PAGE_SIZES = (1, 20, 100)
 
 
 def _seed_more(fan: object) -> None:
+    from django.conf import settings
     from django.utils import timezone
+    from web3 import Web3
 
     from accounts.models import User
+    from chain.client import TRACKPACKS, DeployedContract, Deployment, write_deployment
     from chain.models import TokenBalance
     from payments.models import Order, OrderStatus
     from trackpacks.models import Batch, Song, Withdrawal
 
     assert isinstance(fan, User)
-    fan.custodial_address = "0x" + "cd" * 20
+    # A deployment record (no node is contacted) so the fan has a derived custodial address.
+    write_deployment(
+        Deployment(
+            chain_id=settings.CHAIN_ID,
+            contracts={
+                TRACKPACKS: DeployedContract(
+                    address=Web3.to_checksum_address("0x" + "cd" * 20), block=0
+                )
+            },
+            key_hash="",
+            subscription_id=0,
+        )
+    )
+    custodial = fan.custodial_address
+    assert custodial is not None
     fan.wallet_address = "0x" + "ef" * 20
-    fan.save(update_fields=["custodial_address", "wallet_address"])
+    fan.save(update_fields=["wallet_address"])
     batches = list(Batch.objects.all())
     songs = list(Song.objects.all())
     now = timezone.now()
@@ -52,13 +69,13 @@ def _seed_more(fan: object) -> None:
             user=fan,
             song=songs[i % len(songs)],
             amount=1,
-            from_address=fan.custodial_address,
+            from_address=custodial,
             to_address=fan.wallet_address,
         )
         for i in range(120)
     )
     TokenBalance.objects.bulk_create(
-        TokenBalance(address=fan.custodial_address, token_id=song.token_id, balance=Decimal(2))
+        TokenBalance(address=custodial, token_id=song.token_id, balance=Decimal(2))
         for song in songs[:120]
     )
 

@@ -19,6 +19,8 @@ ANVIL_DEV_KEYS = {
     0: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     1: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     2: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    3: "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    8: "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
     9: "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 }
 
@@ -28,6 +30,10 @@ class SenderRole(StrEnum):
     MINTER = "minter"
     OPERATOR = "operator"
     FULFILLER = "fulfiller"
+    # Local deployment only (chain.deploy): pays for the deployment and keeps no role.
+    DEPLOYER = "deployer"
+    # Accepts the VRF coordinator ownership (two-step) on local deployments.
+    GOVERNANCE = "governance"
 
 
 _ROLE_SETTING = {
@@ -35,6 +41,8 @@ _ROLE_SETTING = {
     SenderRole.MINTER: ("CHAIN_MINTER_KEY", 1),
     SenderRole.OPERATOR: ("CHAIN_OPERATOR_KEY", 2),
     SenderRole.FULFILLER: ("CHAIN_FULFILLER_KEY", 9),
+    SenderRole.DEPLOYER: ("CHAIN_DEPLOYER_KEY", 8),
+    SenderRole.GOVERNANCE: ("CHAIN_GOVERNANCE_KEY", 3),
 }
 
 

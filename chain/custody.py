@@ -1,30 +1,46 @@
-"""Custodial wallets: one address per user, derived (BIP-32/44) from a master mnemonic that
-lives only in the environment. Keys are derived when needed and never stored; the database
-keeps only the public address. Gas for custodial actions is paid by the platform: the
-contract's operator opens packs (`openPackFor`) and withdraws songs (`withdrawFor`) for
-custodial holders, so custodial keys never have to sign or hold gas."""
+"""Custodial holders: keyless addresses the contract derives from a user id.
+
+`TrackPacks.custodialAddress(userId)` is the low 20 bytes of
+`keccak256(abi.encode(CUSTODY_DOMAIN, contract, userId))`. Nobody knows a private key for such
+an address (that would take a keccak preimage), so no real wallet can ever be one, and the
+contract's operator and minter roles can act only on these addresses, never on a fan's own
+wallet. The backend holds no custodial keys at all: the operator opens packs (`openPackFor`)
+and withdraws songs (`withdrawFor`) by user id and pays the gas."""
 
 from functools import lru_cache
 
-from django.conf import settings
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+from eth_abi.abi import encode
+from web3 import Web3
 
-Account.enable_unaudited_hdwallet_features()
-
-# Account level 1 keeps custodial wallets apart from any wallet a person uses (level 0).
-_PATH = "m/44'/60'/1'/0/{index}"
+CUSTODY_DOMAIN = Web3.keccak(text="TrackPacks.custodial.v1")
 
 
-def custodial_account(*, index: int) -> LocalAccount:
-    if index < 0:
-        raise ValueError("custodial wallet index must be >= 0")
-    account: LocalAccount = Account.from_mnemonic(
-        settings.CUSTODIAL_MNEMONIC, account_path=_PATH.format(index=index)
+@lru_cache(maxsize=8192)
+def derive_custodial_address(*, contract: str, user_id: int) -> str:
+    """The contract's `custodialAddress(user_id)`, EIP-55 checksummed (no RPC call)."""
+    if user_id <= 0:
+        raise ValueError("custodial user ids are > 0")
+    digest = Web3.keccak(
+        encode(
+            ["bytes32", "address", "uint256"],
+            [CUSTODY_DOMAIN, Web3.to_checksum_address(contract), user_id],
+        )
     )
-    return account
+    return str(Web3.to_checksum_address(digest[-20:]))
 
 
-@lru_cache(maxsize=4096)
-def custodial_address(*, index: int) -> str:
-    return str(custodial_account(index=index).address)
+def custodial_address(*, user_id: int) -> str | None:
+    """The user's custodial address on the deployed contract; None when nothing is deployed."""
+    from chain.client import ChainNotConfigured, require_deployment
+
+    try:
+        contract = require_deployment().trackpacks.address
+    except ChainNotConfigured:
+        return None
+    return derive_custodial_address(contract=contract, user_id=user_id)
+
+
+def operation_ref(reference: str) -> str:
+    """The on-chain idempotency reference (`opRef`) of an outbox call: keccak of its outbox
+    reference, so every re-send of that call carries the same ref and runs at most once."""
+    return Web3.keccak(text=f"trackpacks-op:{reference}").to_0x_hex()

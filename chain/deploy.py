@@ -3,7 +3,6 @@ artifacts, with web3.py. Production deployments go through the contract engineer
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from eth_account.signers.local import LocalAccount
@@ -34,6 +33,7 @@ MOCK_GAS_PRICE = 10**9
 MOCK_WEI_PER_UNIT_LINK = 4 * 10**15
 SUBSCRIPTION_FUNDING = 10**24  # each fulfilment charges the subscription: fund generously
 ROYALTY_BPS = 500
+OPEN_RETRY_DELAY_SECONDS = 24 * 3600  # the contract's minimum
 
 
 def _send(
@@ -79,42 +79,49 @@ def deploy_local(*, record_path: Path | None = None, force: bool = False) -> Dep
         logger.info("Deployment record is live; nothing to deploy.")
         return existing
 
-    admin = signer_account(SenderRole.ADMIN)
+    deployer = signer_account(SenderRole.DEPLOYER)
     mock_art = load_artifact(COORDINATOR_MOCK)
     mock_factory = w3.eth.contract(abi=mock_art.abi, bytecode=mock_art.bytecode)
     receipt = _send(
-        w3, admin, mock_factory.constructor(MOCK_BASE_FEE, MOCK_GAS_PRICE, MOCK_WEI_PER_UNIT_LINK)
+        w3,
+        deployer,
+        mock_factory.constructor(MOCK_BASE_FEE, MOCK_GAS_PRICE, MOCK_WEI_PER_UNIT_LINK),
     )
     mock_address = _created_address(receipt)
     mock = w3.eth.contract(address=mock_address, abi=mock_art.abi)
-    receipt = _send(w3, admin, mock.functions.createSubscription())
+    receipt = _send(w3, deployer, mock.functions.createSubscription())
     created = mock.events.SubscriptionCreated().process_receipt(receipt)
     sub_id = int(created[0]["args"]["subId"])
-    _send(w3, admin, mock.functions.fundSubscription(sub_id, SUBSCRIPTION_FUNDING))
+    _send(w3, deployer, mock.functions.fundSubscription(sub_id, SUBSCRIPTION_FUNDING))
 
+    admin = signer_address(SenderRole.ADMIN)
     tp_art = load_artifact(TRACKPACKS)
     tp_factory = w3.eth.contract(abi=tp_art.abi, bytecode=tp_art.bytecode)
     receipt = _send(
         w3,
-        admin,
+        deployer,
         tp_factory.constructor(
             mock_address,
             HexBytes(LOCAL_KEY_HASH),
             sub_id,
-            admin.address,
+            admin,
+            signer_address(SenderRole.MINTER),
+            signer_address(SenderRole.OPERATOR),
             settings.METADATA_BASE_URI,
-            admin.address,
+            admin,
             ROYALTY_BPS,
+            OPEN_RETRY_DELAY_SECONDS,
         ),
     )
     tp_address = _created_address(receipt)
     tp_block = int(receipt["blockNumber"])
     tp = w3.eth.contract(address=tp_address, abi=tp_art.abi)
-    _send(w3, admin, mock.functions.addConsumer(sub_id, tp_address))
-    minter_role: Any = tp.functions.MINTER_ROLE().call()
-    operator_role: Any = tp.functions.OPERATOR_ROLE().call()
-    _send(w3, admin, tp.functions.grantRole(minter_role, signer_address(SenderRole.MINTER)))
-    _send(w3, admin, tp.functions.grantRole(operator_role, signer_address(SenderRole.OPERATOR)))
+    _send(w3, deployer, mock.functions.addConsumer(sub_id, tp_address))
+    # The VRF owner could switch the coordinator and answer requests itself: it goes to
+    # governance, which must accept (two-step), so the deployer keeps nothing.
+    governance = signer_account(SenderRole.GOVERNANCE)
+    _send(w3, deployer, tp.functions.transferOwnership(governance.address))
+    _send(w3, governance, tp.functions.acceptOwnership())
 
     deployment = Deployment(
         chain_id=chain_id,

@@ -265,15 +265,20 @@ if CHAIN_ID != LOCAL_CHAIN_ID:
     ]
     if _missing_keys:
         raise ImproperlyConfigured(f"{', '.join(_missing_keys)} must be set off the local chain.")
-# Master mnemonic of the custodial wallets (BIP-39). Local chain only: a well-known dev phrase.
-CUSTODIAL_MNEMONIC = env_str("CUSTODIAL_MNEMONIC")
-if not CUSTODIAL_MNEMONIC:
-    if CHAIN_ID != LOCAL_CHAIN_ID:
-        raise ImproperlyConfigured("CUSTODIAL_MNEMONIC must be set off the local chain.")
-    CUSTODIAL_MNEMONIC = "test test test test test test test test test test test junk"
+# Keys used only by `chain.deploy` on the local chain (anvil dev accounts 8 and 3 by default):
+# the deployer pays for the deployment and keeps no role; governance accepts VRF ownership.
+CHAIN_DEPLOYER_KEY = env_str("CHAIN_DEPLOYER_KEY")
+CHAIN_GOVERNANCE_KEY = env_str("CHAIN_GOVERNANCE_KEY")
+# Custodial holders are keyless addresses derived by the contract from user ids: no mnemonic.
 CHAIN_TX_BUMP_AFTER_SECONDS = env_int("CHAIN_TX_BUMP_AFTER_SECONDS", 90)
 CHAIN_TX_MAX_AGE_SECONDS = env_int("CHAIN_TX_MAX_AGE_SECONDS", 3600)
 CHAIN_INDEXER_RANGE = env_int("CHAIN_INDEXER_RANGE", 500)
+# An opening whose VRF request is still unfulfilled after this many seconds is `stuck`: the
+# worker alerts and asks again (`retryOpen`). Never below the contract's OPEN_RETRY_DELAY
+# (1 day on every deployment of ours); the worker also waits for the contract's own delay.
+CHAIN_OPEN_RETRY_AFTER_SECONDS = max(env_int("CHAIN_OPEN_RETRY_AFTER_SECONDS", 90_000), 86_400)
+# Minutes a self-custody pack's opening intent (the `openPack` call shown to its owner) stays valid.
+PACK_OPEN_INTENT_MINUTES = env_int("PACK_OPEN_INTENT_MINUTES", 30)
 METADATA_BASE_URI = env_str("METADATA_BASE_URI", "http://127.0.0.1:8000/metadata/{id}.json")
 
 # Song media (ipfs/, trackpacks/): uploads go to Django's default storage, local files under
@@ -345,6 +350,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "chain.tasks.heartbeat", "schedule": 5.0, "options": {"expires": 5.0}},
     "orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 30.0},
     "idempotency-keys-purge": {"task": "payments.tasks.idempotency_keys_purge", "schedule": 3600.0},
+    "openings-retry-stuck": {"task": "trackpacks.tasks.openings_retry_stuck", "schedule": 60.0},
 }
 if CHAIN_ID == LOCAL_CHAIN_ID:
     CELERY_BEAT_SCHEDULE["chain-local"] = {"task": "chain.tasks.local_chain_pass", **_every}

@@ -15,7 +15,7 @@ def _purchased(event: ChainEvent) -> None:
 
 @on_revert("PacksPurchased")
 def _purchase_reverted(event: ChainEvent) -> None:
-    services.order_unsettle_crypto(order_ref=str(event.args["orderRef"]))
+    services.order_unsettle_crypto(order_ref=str(event.args["orderRef"]), tx_hash=event.tx_hash)
 
 
 @on_event("PacksMinted")
@@ -34,8 +34,8 @@ def _mint_reverted(event: ChainEvent) -> None:
 
 @on_tx_status("mintPacks")
 def _mint_status(tx: ChainTransaction) -> None:
-    """A failed mint of a paid card order (e.g. OrderRefAlreadyUsed after someone copied its
-    order_ref into `buyPacks`) puts the order under review; see card_order_mint_landed."""
+    """A failed mint of a paid card order (paused contract, supply used up on chain) puts the
+    order under review; see card_order_mint_landed."""
     if tx.status != ChainTransaction.Status.FAILED:
         return
     kind, _, rest = tx.reference.partition(":")

@@ -16,7 +16,6 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import user_custodial_address_ensure
 from chain.models import ChainTransaction
 from chain.outbox import chain_tx_enqueue
 from chain.wallet_calls import contract_address, encode_call
@@ -131,11 +130,15 @@ class CryptoPurchase:
     tx_hash: str
 
 
+def _from_linked_wallet(*, order: Order, purchase: CryptoPurchase) -> bool:
+    return bool(order.payer_address) and purchase.buyer.lower() == order.payer_address.lower()
+
+
 def crypto_purchase_problem(*, order: Order, purchase: CryptoPurchase) -> str | None:
     """Why a purchase does not pay for an order, or None when it does."""
     if order.method != PaymentMethod.CRYPTO:
         return "not_a_crypto_order"
-    if purchase.buyer.lower() != order.payer_address.lower():
+    if not _from_linked_wallet(order=order, purchase=purchase):
         return "wrong_payer"
     if purchase.batch_id != order.batch_id or purchase.quantity != order.quantity:
         return "wrong_quantity"
@@ -150,6 +153,19 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
     if order is None:
         logger.warning(
             "Purchase with unknown order_ref %s in %s", purchase.order_ref, purchase.tx_hash
+        )
+        return None
+    if order.method != PaymentMethod.CRYPTO or not _from_linked_wallet(
+        order=order, purchase=purchase
+    ):
+        # Order references are public (they are in the wallet call): anyone may copy one into
+        # their own purchase. Only the order's linked wallet settles it; a stranger's
+        # transaction buys the stranger's own packs and changes nothing here.
+        logger.warning(
+            "Purchase %s by %s names order %s of another wallet: ignored",
+            purchase.tx_hash,
+            purchase.buyer,
+            order.pk,
         )
         return None
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
@@ -176,10 +192,13 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
     return order
 
 
-def order_unsettle_crypto(*, order_ref: str) -> None:
-    """A reorg took a purchase back: the order is pending again and its packs are gone."""
+def order_unsettle_crypto(*, order_ref: str, tx_hash: str) -> None:
+    """A reorg took a purchase back: the order is pending again and its packs are gone (only
+    if that purchase is the one that settled it, not a stranger's copy of its reference)."""
     order = _locked_order(order_ref=order_ref.lower())
     if order is None or order.status not in (OrderStatus.FULFILLED, OrderStatus.REVIEW):
+        return
+    if order.tx_hash.lower() != tx_hash.lower():
         return
     order.packs.all().delete()
     order.status = OrderStatus.PENDING
@@ -315,12 +334,8 @@ def _card_payment_succeeded(intent: dict[str, Any]) -> None:
     chain_tx_enqueue(
         sender_role="minter",
         function="mintPacks",
-        args=[
-            user_custodial_address_ensure(user=order.user),
-            order.batch_id,
-            order.quantity,
-            order.order_ref,
-        ],
+        # The contract mints to custodialAddress(user id): it cannot be pointed at any wallet.
+        args=[order.user_id, order.batch_id, order.quantity, order.order_ref],
         reference=_mint_reference(order),
     )
 
@@ -388,10 +403,8 @@ def stripe_event_apply(*, event: dict[str, Any]) -> bool:
 def card_order_mint_landed(*, order_ref: str, holder: str, quantity: int) -> Order | None:
     """A `PacksMinted` event: the order's packs exist on chain (applied once by the indexer).
 
-    Front-running: anyone can read a card order's order_ref and spend it first in their own
-    `buyPacks`; our `mintPacks` then reverts with OrderRefAlreadyUsed, the mint's failure
-    flags the order for review (see `card_order_mint_failed`), and a human refunds or re-mints
-    under a new reference. The attacker only paid for packs of their own."""
+    Card references live in their own space on chain (only `mintPacks` writes them), so a
+    stranger who copies one into `buyPacks` cannot make our mint revert."""
     order = _locked_order(order_ref=order_ref.lower())
     if order is None or order.method != PaymentMethod.CARD:
         return None

@@ -24,11 +24,30 @@ def _open_requested_reverted(event: ChainEvent) -> None:
     services.pack_open_reverted(request_id=int(event.args["requestId"]))
 
 
+@on_event("PackOpenRetried")
+def _open_retried(event: ChainEvent) -> None:
+    services.pack_open_retried(
+        old_request_id=int(event.args["oldRequestId"]),
+        new_request_id=int(event.args["newRequestId"]),
+        tx_hash=event.tx_hash,
+    )
+
+
+@on_revert("PackOpenRetried")
+def _open_retry_reverted(event: ChainEvent) -> None:
+    services.pack_open_retry_reverted(
+        old_request_id=int(event.args["oldRequestId"]),
+        new_request_id=int(event.args["newRequestId"]),
+    )
+
+
 @on_event("PackOpened")
 def _opened(event: ChainEvent) -> None:
     services.pack_open_fulfilled(
         request_id=int(event.args["requestId"]),
         song_token_ids=[int(song_id) for song_id in event.args["songIds"]],
+        random_word=int(event.args["randomWord"]),
+        tx_hash=event.tx_hash,
     )
 
 

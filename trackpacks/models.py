@@ -154,6 +154,9 @@ class Pack(TimeStampedModel):
     status = models.CharField(
         max_length=16, choices=PackStatus.choices, default=PackStatus.UNOPENED, db_index=True
     )
+    # Self-custody packs: the owner asked to open it and its wallet has until then to send
+    # `openPack`; the pack stays unopened until the chain says otherwise.
+    open_intent_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -164,11 +167,19 @@ class Pack(TimeStampedModel):
 
 
 class Opening(TimeStampedModel):
-    """The opening of one pack: its VRF request and, once fulfilled, the 5 songs drawn."""
+    """The opening of one pack: its VRF request and, once fulfilled, the 5 songs drawn.
+
+    `request_id` is the live request: a `retryOpen` moves it to the new id (the old one is void
+    on chain) and appends `{old_request_id, new_request_id, tx_hash}` to `retries`."""
 
     pack = models.OneToOneField(Pack, on_delete=models.PROTECT, related_name="opening")
     request_id = Uint256Field(unique=True, null=True, blank=True)
     requested_tx_hash = models.CharField(max_length=66, blank=True)
+    # When the live request was indexed (never earlier than its block): the stuck clock.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    retries = models.JSONField(default=list, blank=True)
+    random_word = Uint256Field(null=True, blank=True)
+    fulfilled_tx_hash = models.CharField(max_length=66, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
     songs: "models.ManyToManyField[Song, RevealedSong]" = models.ManyToManyField(
         Song, through="RevealedSong", related_name="+"

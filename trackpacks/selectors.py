@@ -107,8 +107,11 @@ def pack_rows(*, user: User) -> QuerySet[Pack, Any]:
         "custody",
         "holder_address",
         "status",
+        "open_intent_expires_at",
         "created_at",
         "opening__id",
+        "opening__request_id",
+        "opening__requested_at",
         "opening__revealed_at",
     )
 

@@ -4,13 +4,18 @@ outbox in the same database transaction as the change that needs it."""
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from chain.custody import operation_ref
+from chain.models import ChainTransaction
 from chain.outbox import chain_tx_enqueue
 from chain.selectors import token_balance_of
 from chain.wallet_calls import contract_address, encode_call
@@ -87,9 +92,10 @@ def batch_create(
     description: str = "",
     sale_open: bool = True,
 ) -> Batch:
-    if not 1 <= len(pool) <= MAX_POOL_SIZE:
+    if not SONGS_PER_PACK <= len(pool) <= MAX_POOL_SIZE:
+        # A pack holds 5 different songs: the pool needs at least that many.
         raise ApplicationError(
-            f"A batch pool holds 1 to {MAX_POOL_SIZE} songs.", code="invalid_pool"
+            f"A batch pool holds {SONGS_PER_PACK} to {MAX_POOL_SIZE} songs.", code="invalid_pool"
         )
     if len({item.song.pk for item in pool}) != len(pool):
         raise ApplicationError("A song appears twice in the pool.", code="invalid_pool")
@@ -115,7 +121,12 @@ def batch_create(
     return batch
 
 
+# On chain a sale is open from `saleStart` (0 = not scheduled) until `saleEnd` (0 = no end).
+SALE_OPEN_SINCE_EPOCH = 1
+
+
 def batch_register_on_chain(*, batch: Batch) -> None:
+    # The pool goes on chain in token id order; the draw walks it in that order (trackpacks.draw).
     entries = list(batch.pool.select_related("song").order_by("song__token_id"))
     chain_tx_enqueue(
         sender_role="admin",
@@ -124,7 +135,8 @@ def batch_register_on_chain(*, batch: Batch) -> None:
             batch.pk,
             int(batch.price_wei),
             batch.supply,
-            batch.sale_open,
+            SALE_OPEN_SINCE_EPOCH if batch.sale_open else 0,
+            0,
             [entry.song.token_id for entry in entries],
             [entry.weight for entry in entries],
         ],
@@ -154,8 +166,26 @@ class OpenResult:
     wallet_call: dict[str, Any] | None
 
 
+def wallet_call(function: str, args: list[Any]) -> dict[str, Any]:
+    """A TrackPacks call for the fan's own wallet to send."""
+    return {
+        "to": contract_address(),
+        "data": encode_call(function, args),
+        "value_wei": "0",
+        "function": function,
+    }
+
+
+def open_intent_live(expires_at: datetime | None) -> bool:
+    return expires_at is not None and expires_at > timezone.now()
+
+
 @transaction.atomic
 def pack_open(*, user: User, pack_id: int) -> OpenResult:
+    """Custodial packs: the operator's `openPackFor` is queued and the pack is `opening`.
+    Self-custody packs: only the owner's wallet can open them, so this records an intent and
+    returns the `openPack` call; the pack stays `unopened` until the request is on chain (an
+    intent that is never acted on simply expires). Asking again renews the intent."""
     pack = (
         Pack.objects.select_for_update()
         .select_related("batch")
@@ -166,40 +196,46 @@ def pack_open(*, user: User, pack_id: int) -> OpenResult:
         raise ApplicationError("Pack not found.", code="not_found", status_code=404)
     if pack.status != PackStatus.UNOPENED:
         raise Conflict(f"This pack is {pack.status}; a pack opens once.", code="pack_not_unopened")
-    pack.status = PackStatus.OPENING
-    pack.save(update_fields=["status", "updated_at"])
-    opening = Opening.objects.create(pack=pack)
     if pack.custody == Custody.CUSTODIAL:
+        pack.status = PackStatus.OPENING
+        pack.save(update_fields=["status", "updated_at"])
+        opening = Opening.objects.create(pack=pack)
+        # Per opening: if this transaction fails, a later open sends a new one. The opRef makes
+        # any re-send of this one a no-op on chain (OperatorRefAlreadyUsed).
+        reference = f"pack:{pack.pk}:open:{opening.pk}"
         chain_tx_enqueue(
             sender_role="operator",
             function="openPackFor",
-            args=[pack.holder_address, pack.batch_id],
-            # Per opening: if this transaction fails, a later open sends a new one.
-            reference=f"pack:{pack.pk}:open:{opening.pk}",
+            args=[pack.owner_id, pack.batch_id, operation_ref(reference)],
+            reference=reference,
         )
         return OpenResult(pack=pack, wallet_call=None)
-    return OpenResult(
-        pack=pack,
-        wallet_call={
-            "to": contract_address(),
-            "data": encode_call("openPack", [pack.batch_id]),
-            "value_wei": "0",
-            "function": "openPack",
-        },
+    call = wallet_call("openPack", [pack.batch_id])
+    pack.open_intent_expires_at = timezone.now() + timedelta(
+        minutes=settings.PACK_OPEN_INTENT_MINUTES
     )
+    pack.save(update_fields=["open_intent_expires_at", "updated_at"])
+    return OpenResult(pack=pack, wallet_call=call)
 
 
 def _pack_for_open_request(*, holder: str, batch_id: int) -> Pack | None:
-    """The pack an on-chain open request stands for: one the owner asked the API to open,
-    else any unopened pack of that holder (opened straight from the wallet)."""
+    """The pack an on-chain open request stands for (packs of a batch are fungible on chain):
+    a custodial pack the operator was asked to open, else the self-custody pack with the
+    oldest live opening intent, else any unopened pack of that holder (opened straight from
+    the wallet)."""
     candidates = Pack.objects.select_for_update(of=("self",)).filter(
         holder_address__iexact=holder, batch_id=batch_id
     )
+    unopened = candidates.filter(status=PackStatus.UNOPENED)
     return (
         candidates.filter(status=PackStatus.OPENING, opening__request_id__isnull=True)
         .order_by("opening__created_at", "pk")
         .first()
-    ) or candidates.filter(status=PackStatus.UNOPENED).order_by("pk").first()
+        or unopened.filter(open_intent_expires_at__gt=timezone.now())
+        .order_by("open_intent_expires_at", "pk")
+        .first()
+        or unopened.order_by("pk").first()
+    )
 
 
 def pack_open_requested(*, request_id: int, holder: str, batch_id: int, tx_hash: str) -> None:
@@ -211,15 +247,57 @@ def pack_open_requested(*, request_id: int, holder: str, batch_id: int, tx_hash:
             "Open request %s for unknown pack of %s in batch %s", request_id, holder, batch_id
         )
         return
+    now = timezone.now()
     if pack.status == PackStatus.UNOPENED:
         pack.status = PackStatus.OPENING
-        pack.save(update_fields=["status", "updated_at"])
-        Opening.objects.create(pack=pack, request_id=request_id, requested_tx_hash=tx_hash)
+        pack.open_intent_expires_at = None
+        pack.save(update_fields=["status", "open_intent_expires_at", "updated_at"])
+        Opening.objects.create(
+            pack=pack, request_id=request_id, requested_tx_hash=tx_hash, requested_at=now
+        )
         return
-    Opening.objects.filter(pack=pack).update(request_id=request_id, requested_tx_hash=tx_hash)
+    Opening.objects.filter(pack=pack).update(
+        request_id=request_id, requested_tx_hash=tx_hash, requested_at=now, updated_at=now
+    )
 
 
-def pack_open_fulfilled(*, request_id: int, song_token_ids: Sequence[int]) -> None:
+def pack_open_retried(*, old_request_id: int, new_request_id: int, tx_hash: str) -> None:
+    """`PackOpenRetried`: the opening now waits for the new request; the old id is void on
+    chain (its late fulfilment is ignored there, and finds no opening here)."""
+    opening = Opening.objects.select_for_update().filter(request_id=old_request_id).first()
+    if opening is None:
+        logger.warning("Retry of unknown open request %s", old_request_id)
+        return
+    retry = {
+        "old_request_id": str(old_request_id),
+        "new_request_id": str(new_request_id),
+        "tx_hash": tx_hash,
+        "old_requested_at": opening.requested_at.isoformat() if opening.requested_at else None,
+    }
+    opening.retries = [*opening.retries, retry]
+    opening.request_id = new_request_id
+    opening.requested_at = timezone.now()
+    opening.save(update_fields=["retries", "request_id", "requested_at", "updated_at"])
+    logger.info("Opening %s: request %s retried as %s", opening.pk, old_request_id, new_request_id)
+
+
+def pack_open_retry_reverted(*, old_request_id: int, new_request_id: int) -> None:
+    opening = Opening.objects.select_for_update().filter(request_id=new_request_id).first()
+    if opening is None or not opening.retries:
+        return
+    last = opening.retries[-1]
+    if last.get("new_request_id") != str(new_request_id):
+        return
+    opening.retries = opening.retries[:-1]
+    opening.request_id = old_request_id
+    before = last.get("old_requested_at")
+    opening.requested_at = datetime.fromisoformat(before) if before else None
+    opening.save(update_fields=["retries", "request_id", "requested_at", "updated_at"])
+
+
+def pack_open_fulfilled(
+    *, request_id: int, song_token_ids: Sequence[int], random_word: int, tx_hash: str
+) -> None:
     opening = (
         Opening.objects.select_for_update()
         .select_related("pack")
@@ -237,7 +315,9 @@ def pack_open_fulfilled(*, request_id: int, song_token_ids: Sequence[int]) -> No
         for position, token_id in enumerate(song_token_ids[:SONGS_PER_PACK])
     )
     opening.revealed_at = timezone.now()
-    opening.save(update_fields=["revealed_at", "updated_at"])
+    opening.random_word = random_word
+    opening.fulfilled_tx_hash = tx_hash
+    opening.save(update_fields=["revealed_at", "random_word", "fulfilled_tx_hash", "updated_at"])
     Pack.objects.filter(pk=opening.pack_id).update(
         status=PackStatus.OPENED, updated_at=timezone.now()
     )
@@ -261,8 +341,84 @@ def pack_open_fulfilment_reverted(*, request_id: int) -> None:
     if opening is None:
         return
     opening.revealed.all().delete()
-    Opening.objects.filter(pk=opening.pk).update(revealed_at=None)
+    Opening.objects.filter(pk=opening.pk).update(
+        revealed_at=None, random_word=None, fulfilled_tx_hash=""
+    )
     Pack.objects.filter(pk=opening.pack_id).update(status=PackStatus.OPENING)
+
+
+def open_retry_after() -> timedelta:
+    return timedelta(seconds=settings.CHAIN_OPEN_RETRY_AFTER_SECONDS)
+
+
+def _alert_stuck_once(opening: Opening) -> None:
+    if cache.add(f"opening-stuck-alert:{opening.pk}:{opening.request_id}", "1", 3600):
+        logger.error(
+            "ALERT opening %s of pack %s (%s custody): VRF request %s unfulfilled since %s",
+            opening.pk,
+            opening.pack_id,
+            opening.pack.custody,
+            opening.request_id,
+            opening.requested_at,
+        )
+
+
+def _retry_reference(opening: Opening) -> str | None:
+    """The outbox reference for the next `retryOpen` of this request; None while one is on
+    its way (a failed attempt, e.g. RetryTooEarly against the chain's clock, gets a new one)."""
+    prefix = f"opening:{opening.pk}:retry:{opening.request_id}:"
+    sent = ChainTransaction.objects.filter(reference__startswith=prefix)
+    if sent.exclude(status=ChainTransaction.Status.FAILED).exists():
+        return None
+    return f"{prefix}{sent.count()}"
+
+
+def _due_on_chain(request_id: int) -> bool:
+    """The contract agrees: still pending and its OPEN_RETRY_DELAY has passed (by block time)."""
+    from chain.client import get_web3, trackpacks_contract
+
+    contract = trackpacks_contract()
+    _holder, _batch, requested_at, status = contract.functions.openRequest(request_id).call()
+    if int(status) != 1:  # not pending: fulfilled (the indexer will catch up) or void
+        return False
+    delay = int(contract.functions.OPEN_RETRY_DELAY().call())
+    now = int(get_web3().eth.get_block("latest")["timestamp"])
+    return now >= int(requested_at) + delay
+
+
+def openings_retry_stuck() -> int:
+    """Worker pass: alert on openings whose randomness never came, and queue `retryOpen` for
+    custodial ones (self-custody owners get the call from the API). Returns how many were
+    queued."""
+    due = (
+        Opening.objects.select_related("pack")
+        .filter(
+            pack__status=PackStatus.OPENING,
+            request_id__isnull=False,
+            revealed_at__isnull=True,
+            requested_at__lte=timezone.now() - open_retry_after(),
+        )
+        .order_by("requested_at")
+    )
+    queued = 0
+    for opening in due[:100]:
+        _alert_stuck_once(opening)
+        if opening.pack.custody != Custody.CUSTODIAL or _retry_reference(opening) is None:
+            continue
+        if not _due_on_chain(int(opening.request_id)):
+            continue
+        with transaction.atomic():
+            reference = _retry_reference(opening)
+            if reference is None:
+                continue
+            chain_tx_enqueue(
+                sender_role="operator",
+                function="retryOpen",
+                args=[int(opening.request_id)],
+                reference=reference,
+            )
+        queued += 1
+    return queued
 
 
 def chain_status_set(*, rows: "QuerySet[Song] | QuerySet[Batch]", confirmed: bool) -> None:
@@ -283,9 +439,10 @@ def withdrawal_create(*, user: User, token_id: int, amount: int) -> Withdrawal:
     if not locked.wallet_address:
         raise ApplicationError("Link a wallet (SIWE) to withdraw to.", code="wallet_required")
     song = Song.objects.filter(token_id=token_id).first()
-    if song is None or not locked.custodial_address:
+    custodial = locked.custodial_address
+    if song is None or not custodial:
         raise ApplicationError("You hold no such song in custody.", code="insufficient_balance")
-    held = token_balance_of(address=locked.custodial_address, token_id=token_id)
+    held = token_balance_of(address=custodial, token_id=token_id)
     on_the_way = (
         Withdrawal.objects.filter(user=locked, song=song, status=WithdrawalStatus.PENDING)
         .aggregate(total=Sum("amount"))
@@ -303,14 +460,16 @@ def withdrawal_create(*, user: User, token_id: int, amount: int) -> Withdrawal:
         user=locked,
         song=song,
         amount=amount,
-        from_address=locked.custodial_address,
+        from_address=custodial,
         to_address=locked.wallet_address,
     )
+    reference = f"withdrawal:{withdrawal.pk}"
     chain_tx_enqueue(
         sender_role="operator",
         function="withdrawFor",
-        args=[withdrawal.from_address, withdrawal.to_address, token_id, amount],
-        reference=f"withdrawal:{withdrawal.pk}",
+        # From custodialAddress(user id) only; the opRef makes a re-send a no-op on chain.
+        args=[locked.pk, withdrawal.to_address, token_id, amount, operation_ref(reference)],
+        reference=reference,
     )
     return withdrawal
 

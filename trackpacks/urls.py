@@ -13,4 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("collection/", views.CollectionView.as_view(), name="collection"),
     path("collection/withdraw/", views.WithdrawView.as_view(), name="collection-withdraw"),
+    path(
+        "openings/<int:opening_id>/proof/",
+        views.OpeningProofView.as_view(),
+        name="opening-proof",
+    ),
 ]

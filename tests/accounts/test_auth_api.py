@@ -353,8 +353,11 @@ def test_password_reset_is_throttled_per_ip(api: Any) -> None:
     assert_error(api.post(RESET, {"email": "another@example.com"}), 429, "throttled")
 
 
-def test_each_registered_user_gets_a_distinct_derived_custodial_wallet(api: Any) -> None:
-    from chain.custody import custodial_account
+@pytest.mark.chain
+def test_each_user_gets_the_contracts_keyless_custodial_address(api: Any, chain: Any) -> None:
+    """The backend's derivation equals the contract's own `custodialAddress(userId)` view, so
+    the address the API shows is where `mintPacks(userId, ...)` puts the packs."""
+    from chain.client import trackpacks_contract
 
     addresses = []
     for email in ("one@example.com", "two@example.com"):
@@ -362,9 +365,16 @@ def test_each_registered_user_gets_a_distinct_derived_custodial_wallet(api: Any)
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
         me = api.get(ME).json()
         user = User.objects.get(email=email)
-        assert me["custodial_wallet_address"] == custodial_account(index=user.pk).address
+        on_chain = trackpacks_contract().functions.custodialAddress(user.pk).call()
+        assert me["custodial_wallet_address"] == on_chain
         addresses.append(me["custodial_wallet_address"])
     assert addresses[0] != addresses[1]
-    # Only the address is stored; no key material sits in the user row.
+    # Nothing custodial is stored: no address to go stale, no key material anywhere.
     row = User.objects.filter(email="one@example.com").values().get()
-    assert all("key" not in name and "seed" not in name for name in row)
+    assert all("custodial" not in name and "key" not in name and "seed" not in name for name in row)
+
+
+def test_custodial_address_is_unknown_before_any_deployment(api: Any) -> None:
+    body = api.post(REGISTER, {"email": "early@example.com", "password": PASSWORD}).json()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert api.get(ME).json()["custodial_wallet_address"] is None

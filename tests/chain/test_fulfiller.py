@@ -6,7 +6,7 @@ from chain.fulfiller import FulfillerUnavailable, fulfiller_process_once
 from chain.indexer import indexer_process_once
 from chain.models import ChainEvent, VrfRequest
 from tests.chain.conftest import ChainHelper
-from tests.chain.test_indexer import BATCH, PACK_ID_OFFSET, mint, setup_batch
+from tests.chain.test_indexer import BATCH, PACK_ID_OFFSET, custodial, mint, setup_batch
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 
@@ -19,9 +19,9 @@ def test_fulfiller_refuses_other_chains(settings: Any) -> None:
 
 def test_fulfiller_opens_a_pack_with_five_songs(chainh: ChainHelper) -> None:
     setup_batch(chainh)
-    holder = chainh.account(5)
-    mint(chainh, holder, 1, 42)
-    chainh.send("operator", "openPackFor", holder, BATCH)
+    holder = custodial(chainh, 5)
+    mint(chainh, 5, 1, 42)
+    chainh.send("operator", "openPackFor", 5, BATCH, b"\x01" * 32)
     assert fulfiller_process_once() == 1
     assert fulfiller_process_once() == 0  # remembered as fulfilled
     assert VrfRequest.objects.get().fulfilled_tx_hash

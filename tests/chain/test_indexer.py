@@ -5,7 +5,6 @@ from django.db import transaction
 from hexbytes import HexBytes
 from web3.types import Wei
 
-from chain.config import signer_address
 from chain.events import on_revert
 from chain.indexer import chain_ingest_transaction, indexer_process_once
 from chain.models import ChainEvent, IndexerCursor, TokenBalance
@@ -34,14 +33,20 @@ def setup_batch(chainh: ChainHelper, sale_open: bool = True) -> None:
         BATCH,
         PRICE,
         50,
-        sale_open,
+        1 if sale_open else 0,  # saleStart: open since the epoch, or not scheduled
+        0,
         [1, 2, 3, 4, 5, 6],
         [50, 50, 50, 15, 15, 5],
     )
 
 
-def mint(chainh: ChainHelper, to: str, quantity: int, ref: int) -> Any:
-    return chainh.send("minter", "mintPacks", to, BATCH, quantity, ref.to_bytes(32, "big"))
+def mint(chainh: ChainHelper, user_id: int, quantity: int, ref: int) -> Any:
+    """Card mint to the user's keyless custodial address."""
+    return chainh.send("minter", "mintPacks", user_id, BATCH, quantity, ref.to_bytes(32, "big"))
+
+
+def custodial(chainh: ChainHelper, user_id: int) -> str:
+    return str(chainh.contract.functions.custodialAddress(user_id).call())
 
 
 def balances_match_chain(chainh: ChainHelper) -> None:
@@ -54,8 +59,8 @@ def balances_match_chain(chainh: ChainHelper) -> None:
 
 def test_indexer_records_each_event_once_and_tracks_balances(chainh: ChainHelper) -> None:
     setup_batch(chainh)
-    holder = chainh.account(5)
-    mint(chainh, holder, 3, 1)
+    holder = custodial(chainh, 5)
+    mint(chainh, 5, 3, 1)
     first = indexer_process_once()
     assert first > 0
     names = set(ChainEvent.objects.values_list("event_name", flat=True))
@@ -72,7 +77,7 @@ def test_indexer_records_each_event_once_and_tracks_balances(chainh: ChainHelper
     assert minted.args["to"] == holder
     assert minted.args["orderRef"] == "0x" + "00" * 31 + "01"
 
-    mint(chainh, holder, 2, 2)
+    mint(chainh, 5, 2, 2)
     indexer_process_once()
     (balance,) = token_balances_for(addresses=[holder.lower()])
     assert int(balance.token_id) == PACK_ID_OFFSET + BATCH
@@ -82,16 +87,16 @@ def test_indexer_records_each_event_once_and_tracks_balances(chainh: ChainHelper
 
 def test_reorg_rewinds_orphaned_events_and_balances(chainh: ChainHelper) -> None:
     setup_batch(chainh)
-    alice, bob = chainh.account(5), chainh.account(6)
+    alice, bob = custodial(chainh, 5), custodial(chainh, 6)
     fork_point = chainh.rpc("evm_snapshot")
-    orphan = mint(chainh, alice, 4, 10)
+    orphan = mint(chainh, 5, 4, 10)
     chainh.mine(2)
     indexer_process_once()
     orphan_hash = HexBytes(orphan["transactionHash"]).to_0x_hex()
     assert ChainEvent.objects.filter(tx_hash=orphan_hash).exists()
 
     chainh.rpc("evm_revert", [fork_point])  # the blocks above are replaced by others
-    mint(chainh, bob, 1, 11)
+    mint(chainh, 6, 1, 11)
     chainh.mine(4)
     indexer_process_once()
 
@@ -157,7 +162,7 @@ def test_ingest_transaction_refusals(chainh: ChainHelper, settings: Any) -> None
     assert failed.value.code == "tx_failed"
 
     settings.CHAIN_CONFIRMATIONS = 3
-    fresh = mint(chainh, signer_address("operator"), 1, 99)
+    fresh = mint(chainh, 7, 1, 99)
     with pytest.raises(ApplicationError) as early:
         chain_ingest_transaction(tx_hash=HexBytes(fresh["transactionHash"]).to_0x_hex())
     assert (early.value.code, early.value.status_code) == ("tx_not_confirmed", 409)

@@ -20,11 +20,12 @@ pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 def give_custodial_packs(fan: Fan, batch: Batch, quantity: int) -> list[Pack]:
     """What a paid card order does: mint to the custodial wallet and record the packs."""
     address = fan.user.custodial_address
+    assert address is not None
     with transaction.atomic():
         chain_tx_enqueue(
             sender_role="minter",
             function="mintPacks",
-            args=[address, batch.pk, quantity, "0x" + secrets.token_hex(32)],
+            args=[fan.user.pk, batch.pk, quantity, "0x" + secrets.token_hex(32)],
             reference=f"test:mint:{secrets.token_hex(4)}",
         )
         packs = packs_issue(

@@ -129,7 +129,7 @@ def test_success_pays_and_queues_one_mint(api: Any, chain: Any, batch: Batch, bu
     buyer.refresh_from_db()
     assert mint.sender_role == "minter"
     assert mint.reference == f"order:{order.pk}:mint"
-    assert mint.args == [buyer.custodial_address, batch.pk, 2, order.order_ref]
+    assert mint.args == [buyer.pk, batch.pk, 2, order.order_ref]  # to custodialAddress(user id)
     assert available(batch) == 8
 
 

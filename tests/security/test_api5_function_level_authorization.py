@@ -100,6 +100,7 @@ def test_the_api_has_no_admin_functions() -> None:
         "batches",
         "collection",
         "health",
+        "openings",  # public, read-only proofs of openings (GET only)
         "orders",
         "packs",
         "payments",
@@ -108,5 +109,7 @@ def test_the_api_has_no_admin_functions() -> None:
     paths = openapi_document()["paths"]
     roots = {path.removeprefix("/api/v1/").split("/")[0] for path in paths}
     assert roots <= allowed, roots - allowed
+    proofs = {path: ops for path, ops in paths.items() if path.startswith("/api/v1/openings/")}
+    assert {method for ops in proofs.values() for method in ops} == {"get"}
     methods = {method for operations in paths.values() for method in operations}
     assert methods <= {"get", "post", "patch"}, methods  # no PUT/DELETE anywhere

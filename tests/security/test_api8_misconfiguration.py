@@ -14,7 +14,6 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.services import user_tokens
-from chain.custody import custodial_account
 from core.localprocs import ANVIL_MNEMONIC
 from tests.factories import make_batch
 from tests.openapi import openapi_document
@@ -39,13 +38,9 @@ def secrets_in_play() -> list[str]:
         settings.SIMPLE_JWT["SIGNING_KEY"],
         settings.STRIPE_SECRET_KEY,
         settings.STRIPE_WEBHOOK_SECRET,
-        settings.CUSTODIAL_MNEMONIC,
         ANVIL_MNEMONIC,
     ]
     keys = [anvil_account(i).key.hex() for i in range(10)]
-    keys += [
-        custodial_account(index=pk).key.hex() for pk in User.objects.values_list("pk", flat=True)
-    ]
     keys += [
         getattr(settings, name)
         for name in (
@@ -53,6 +48,8 @@ def secrets_in_play() -> list[str]:
             "CHAIN_MINTER_KEY",
             "CHAIN_OPERATOR_KEY",
             "CHAIN_FULFILLER_KEY",
+            "CHAIN_DEPLOYER_KEY",
+            "CHAIN_GOVERNANCE_KEY",
         )
         if getattr(settings, name)
     ]
@@ -157,7 +154,7 @@ def test_no_response_leaks_secrets_or_internals(
     crawler.crawl_pages()
 
     secrets = secrets_in_play()
-    boom = f"boom {settings.SECRET_KEY} {settings.CUSTODIAL_MNEMONIC} {secrets[-1]}"
+    boom = f"boom {settings.SECRET_KEY} {ANVIL_MNEMONIC} {secrets[-1]}"
 
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(boom)

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils import timezone
 
 from trackpacks import selectors
+from trackpacks.api import pack_state
+from trackpacks.api.serializers import pool_probabilities
 from trackpacks.models import PACK_ID_OFFSET, ChainStatus
 
 Row = Mapping[str, Any]
@@ -43,6 +45,14 @@ def songs_data(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     return rows
 
 
+def _pool_data(pool: list[tuple[int, selectors.SongColumns]]) -> list[dict[str, Any]]:
+    chances = pool_probabilities([weight for weight, _ in pool])
+    return [
+        {"song": _nested_song(song), "weight": weight, "probability": chance}
+        for (weight, song), chance in zip(pool, chances, strict=True)
+    ]
+
+
 def batches_data(rows: Sequence[Row]) -> list[dict[str, Any]]:
     """BatchSerializer's output; the pools of the whole page come in one query."""
     tz = timezone.get_current_timezone()
@@ -62,13 +72,26 @@ def batches_data(rows: Sequence[Row]) -> list[dict[str, Any]]:
             "sale_open": bool(row["sale_open"]),
             "on_chain": row["chain_status"] == ChainStatus.REGISTERED,
             "pack_token_id": str(PACK_ID_OFFSET + row["id"]),
-            "pool": [
-                {"song": _nested_song(song), "weight": weight} for weight, song in pools[row["id"]]
-            ],
+            "pool": _pool_data(pools[row["id"]]),
             "created_at": _iso(row["created_at"], tz),
         }
         for row in rows
     ]
+
+
+def _open_intent_data(row: Row, tz: tzinfo) -> dict[str, Any] | None:
+    intent = pack_state.open_intent(
+        custody=row["custody"],
+        status=row["status"],
+        batch_id=row["batch_id"],
+        intent_expires_at=row["open_intent_expires_at"],
+        request_id=row["opening__request_id"],
+        requested_at=row["opening__requested_at"],
+        revealed_at=row["opening__revealed_at"],
+    )
+    if intent is None:
+        return None
+    return {**intent, "expires_at": _iso(intent["expires_at"], tz)}
 
 
 def packs_data(rows: Sequence[Row]) -> list[dict[str, Any]]:
@@ -84,7 +107,13 @@ def packs_data(rows: Sequence[Row]) -> list[dict[str, Any]]:
             "order": row["order_id"],
             "custody": row["custody"],
             "holder_address": row["holder_address"],
-            "status": row["status"],
+            "status": pack_state.api_status(
+                status=row["status"],
+                requested_at=row["opening__requested_at"],
+                revealed_at=row["opening__revealed_at"],
+            ),
+            "opening_id": row["opening__id"],
+            "open_intent": _open_intent_data(row, tz),
             "songs": [_nested_song(song) for song in revealed[row["opening__id"]]]
             if row["opening__revealed_at"]
             else [],

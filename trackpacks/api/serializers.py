@@ -4,7 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializer_fields import StrictIntegerField
-from trackpacks.models import Batch, Pack, Song, Withdrawal
+from trackpacks import draw
+from trackpacks.api import pack_state
+from trackpacks.models import Batch, Pack, PoolEntry, Song, Withdrawal
 
 
 class SongSerializer(serializers.ModelSerializer[Song]):
@@ -38,6 +40,21 @@ class PriceSerializer(serializers.Serializer[Any]):
 class PoolEntrySerializer(serializers.Serializer[Any]):
     song = SongSerializer()
     weight = serializers.IntegerField()
+    probability = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Exact chance that this song is one of a pack's 5 different songs (weighted draw "
+            "without replacement), as a decimal string rounded to 12 places; null for pools "
+            "with more than 12 distinct weights."
+        ),
+    )
+
+
+def pool_probabilities(weights: list[int]) -> list[str | None]:
+    exact = draw.inclusion_probabilities(weights)
+    if exact is None:
+        return [None] * len(weights)
+    return [draw.probability_text(p) for p in exact]
 
 
 class BatchSerializer(serializers.ModelSerializer[Batch]):
@@ -45,7 +62,7 @@ class BatchSerializer(serializers.ModelSerializer[Batch]):
     remaining = serializers.IntegerField(source="available")
     pack_token_id = serializers.SerializerMethodField()
     on_chain = serializers.SerializerMethodField()
-    pool = PoolEntrySerializer(many=True)
+    pool = serializers.SerializerMethodField()
 
     class Meta:
         model = Batch
@@ -78,39 +95,25 @@ class BatchSerializer(serializers.ModelSerializer[Batch]):
     def get_on_chain(self, batch: Batch) -> bool:
         return batch.chain_status == "registered"
 
+    @extend_schema_field(PoolEntrySerializer(many=True))
+    def get_pool(self, batch: Batch) -> list[dict[str, Any]]:
+        entries: list[PoolEntry] = list(batch.pool.all())
+        chances = pool_probabilities([entry.weight for entry in entries])
+        return [
+            {
+                "song": SongSerializer(entry.song).data,
+                "weight": entry.weight,
+                "probability": chance,
+            }
+            for entry, chance in zip(entries, chances, strict=True)
+        ]
+
 
 class BatchSummarySerializer(serializers.ModelSerializer[Batch]):
     class Meta:
         model = Batch
         fields = ["id", "name"]
         read_only_fields = fields
-
-
-class PackSerializer(serializers.ModelSerializer[Pack]):
-    batch = BatchSummarySerializer()
-    songs = serializers.SerializerMethodField(help_text="The 5 songs, once opened.")
-    order = serializers.PrimaryKeyRelatedField[Any](read_only=True, allow_null=True)
-
-    class Meta:
-        model = Pack
-        fields = [
-            "id",
-            "batch",
-            "order",
-            "custody",
-            "holder_address",
-            "status",
-            "songs",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(SongSerializer(many=True))
-    def get_songs(self, pack: Pack) -> list[dict[str, Any]]:
-        opening = getattr(pack, "opening", None)
-        if opening is None or opening.revealed_at is None:
-            return []
-        return [SongSerializer(revealed.song).data for revealed in opening.revealed.all()]
 
 
 class WalletCallSerializer(serializers.Serializer[Any]):
@@ -124,6 +127,88 @@ class WalletCallSerializer(serializers.Serializer[Any]):
             "value_wei": serializers.CharField(),
             "function": serializers.CharField(),
         }
+
+
+class OpenIntentSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(
+        choices=["open", "retry"],
+        help_text=(
+            "`open`: the owner asked to open this self-custody pack and its wallet must send "
+            "`openPack` before `expires_at`. `retry`: the opening is stuck (no randomness "
+            "after the retry delay) and the wallet may send `retryOpen`."
+        ),
+    )
+    wallet_call = WalletCallSerializer()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class PackSerializer(serializers.ModelSerializer[Pack]):
+    batch = BatchSummarySerializer()
+    songs = serializers.SerializerMethodField(help_text="The 5 songs, once opened.")
+    order = serializers.PrimaryKeyRelatedField[Any](read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField(
+        help_text=(
+            "`stuck`: the opening's randomness request has waited past the retry delay; the "
+            "backend re-requests custodial packs, self-custody owners get `open_intent`."
+        )
+    )
+    opening_id = serializers.SerializerMethodField(
+        help_text="Once opening: see /api/v1/openings/{id}/proof/ after the reveal."
+    )
+    open_intent = serializers.SerializerMethodField(
+        help_text="Self-custody packs: the call the owner's wallet is awaited for, if any."
+    )
+
+    class Meta:
+        model = Pack
+        fields = [
+            "id",
+            "batch",
+            "order",
+            "custody",
+            "holder_address",
+            "status",
+            "opening_id",
+            "open_intent",
+            "songs",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=pack_state.API_PACK_STATUSES))
+    def get_status(self, pack: Pack) -> str:
+        opening = getattr(pack, "opening", None)
+        return pack_state.api_status(
+            status=pack.status,
+            requested_at=opening.requested_at if opening else None,
+            revealed_at=opening.revealed_at if opening else None,
+        )
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_opening_id(self, pack: Pack) -> int | None:
+        opening = getattr(pack, "opening", None)
+        return opening.pk if opening else None
+
+    @extend_schema_field(OpenIntentSerializer(allow_null=True))
+    def get_open_intent(self, pack: Pack) -> dict[str, Any] | None:
+        opening = getattr(pack, "opening", None)
+        intent = pack_state.open_intent(
+            custody=pack.custody,
+            status=pack.status,
+            batch_id=pack.batch_id,
+            intent_expires_at=pack.open_intent_expires_at,
+            request_id=opening.request_id if opening else None,
+            requested_at=opening.requested_at if opening else None,
+            revealed_at=opening.revealed_at if opening else None,
+        )
+        return OpenIntentSerializer(intent).data if intent else None
+
+    @extend_schema_field(SongSerializer(many=True))
+    def get_songs(self, pack: Pack) -> list[dict[str, Any]]:
+        opening = getattr(pack, "opening", None)
+        if opening is None or opening.revealed_at is None:
+            return []
+        return [SongSerializer(revealed.song).data for revealed in opening.revealed.all()]
 
 
 class PackOpenSerializer(serializers.Serializer[Any]):
@@ -164,3 +249,38 @@ class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class PoolWeightSerializer(serializers.Serializer[Any]):
+    token_id = serializers.IntegerField()
+    weight = serializers.IntegerField()
+
+
+class OpenRetrySerializer(serializers.Serializer[Any]):
+    old_request_id = serializers.CharField()
+    new_request_id = serializers.CharField()
+    tx_hash = serializers.CharField()
+
+
+class OpeningProofSerializer(serializers.Serializer[Any]):
+    """Everything needed to check an opening by hand: the draw is a pure function of the
+    random word and the pool (README, "Verify an opening")."""
+
+    opening_id = serializers.IntegerField()
+    pack_id = serializers.IntegerField()
+    batch_id = serializers.IntegerField()
+    chain_id = serializers.IntegerField()
+    contract_address = serializers.CharField(allow_null=True)
+    request_id = serializers.CharField(help_text="VRF request id (uint256, decimal string).")
+    random_word = serializers.CharField(help_text="The VRF word (uint256, decimal string).")
+    pool = PoolWeightSerializer(many=True, help_text="In on-chain pool order (the draw's order).")
+    total_weight = serializers.IntegerField()
+    requested_tx_hash = serializers.CharField()
+    fulfilled_tx_hash = serializers.CharField()
+    retries = OpenRetrySerializer(many=True)
+    revealed = serializers.ListField(child=serializers.IntegerField(), help_text="Songs shown.")
+    recomputed = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The draw recomputed from word and pool."
+    )
+    matches = serializers.BooleanField()
+    method = serializers.CharField()

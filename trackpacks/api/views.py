@@ -2,6 +2,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -19,6 +20,7 @@ from trackpacks.api import serializers as s
 from trackpacks.api.pagination import LookaheadCountPagination
 from trackpacks.metadata import token_metadata
 from trackpacks.models import Pack, Withdrawal
+from trackpacks.verification import opening_proof
 
 
 class PublicReadViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
@@ -163,3 +165,52 @@ class WithdrawalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self) -> Any:
         return selectors.withdrawal_list(user=request_user(self.request))
+
+
+DRAW_METHOD = (
+    "for i in 0..4: x = uint256(keccak256(abi.encode(random_word, i))) % remaining weight; walk "
+    "the pool in order skipping songs already drawn, subtracting each weight from x until "
+    "x < weight: that song is drawn and its weight leaves the remaining weight."
+)
+
+
+class OpeningProofView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="openings_proof",
+        tags=["packs"],
+        responses={
+            200: s.OpeningProofSerializer,
+            404: error_response(404),
+            409: error_response(409),
+        },
+    )
+    def get(self, request: Request, opening_id: int) -> Response:
+        from chain.client import read_deployment
+
+        proof = opening_proof(opening_id=opening_id)
+        deployment = read_deployment()
+        body = {
+            "opening_id": proof.opening_id,
+            "pack_id": proof.pack_id,
+            "batch_id": proof.batch_id,
+            "chain_id": settings.CHAIN_ID,
+            "contract_address": deployment.trackpacks.address if deployment else None,
+            "request_id": str(proof.request_id),
+            "random_word": str(proof.random_word),
+            "pool": [
+                {"token_id": token_id, "weight": weight}
+                for token_id, weight in zip(proof.pool_song_ids, proof.pool_weights, strict=True)
+            ],
+            "total_weight": sum(proof.pool_weights),
+            "requested_tx_hash": proof.requested_tx_hash,
+            "fulfilled_tx_hash": proof.fulfilled_tx_hash,
+            "retries": proof.retries,
+            "revealed": proof.revealed,
+            "recomputed": proof.recomputed,
+            "matches": proof.matches,
+            "method": DRAW_METHOD,
+        }
+        return Response(s.OpeningProofSerializer(body).data)

@@ -59,12 +59,10 @@ def demo_wallet() -> tuple[str, str]:
 
 def _demo_user(wallet_address: str) -> None:
     from accounts.models import User
-    from accounts.services import user_custodial_address_ensure
 
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is None:
         user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo Fan")
-    user_custodial_address_ensure(user=user)
     if not user.wallet_address:
         user.wallet_address = wallet_address
         user.save(update_fields=["wallet_address"])
