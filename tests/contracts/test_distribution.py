@@ -1,8 +1,12 @@
-"""Statistical check of the reveal: 2,000 VRF fulfilments with seeded words.
+"""Statistical check of the reveal against the EXACT without-replacement probabilities:
+2,000 VRF fulfilments with seeded words on a 7-song pool.
 
-Packs are opened and fulfilled in chunks of 100 per transaction through two test-only
-helpers (PackHolder.openMany, BatchFulfiller.fulfilMany) so the test stays fast; the mock
-still calls TrackPacks' callback once per request, exactly as the coordinator would.
+The exact probability of each possible pack content (a 5-set of the 7 songs; 21 of them) and of
+each song being in a pack are computed by enumerating all 2,520 ordered draws with fractions
+(scripts/draw.py). Packs are opened and fulfilled in chunks of 50 per transaction through two
+test-only helpers (PackHolder.openMany, BatchFulfiller.fulfilMany); the mock still calls
+TrackPacks' callback once per request, exactly as the coordinator would. The words are seeded,
+so the test is deterministic: it cannot flake.
 """
 
 import math
@@ -10,11 +14,14 @@ import random
 
 from brownie import web3
 from brownie.network.transaction import TransactionReceipt
-from conftest import CATALOG, WEIGHTS, draw_songs
+from conftest import draw_songs, now
+
+from scripts.draw import inclusion_probabilities, set_probabilities
 
 PACKS = 2_000
 CHUNK = 50
 BATCH = 11
+POOL = {71: 50, 72: 50, 73: 30, 74: 15, 75: 15, 76: 5, 77: 3}
 
 
 def chi2_sf(x: float, df: int) -> float:
@@ -76,11 +83,24 @@ def test_chi2_sf_reference_values():
     assert abs(chi2_sf(3.0, 10) - 0.98142) < 1e-4
 
 
-def test_reveal_distribution_matches_weights(
-    tp, batch, admin, coordinator, holder_contract, fulfiller, buyer, new_ref
+def test_exact_probabilities_by_hand():
+    """Pool (2, 1, 1, 1, 1, 1): a song is missing from a pack exactly when it is the one left
+    after 5 draws, so its inclusion probability is 1 minus that; equal weights, equal chances."""
+    weights = [2, 1, 1, 1, 1, 1]
+    incl = inclusion_probabilities(weights)
+    sets = set_probabilities(weights)
+    without_f = sum(p for members, p in sets.items() if 5 not in members)
+    assert incl[5] == 1 - without_f
+    assert incl[1] == incl[5]  # equal weights, equal chances
+    assert incl[0] > incl[1]
+
+
+def test_reveal_distribution_matches_exact_probabilities(
+    tp, admin, coordinator, holder_contract, fulfiller, buyer, new_ref
 ):
-    songs, weights = list(WEIGHTS), list(WEIGHTS.values())
-    tp.createBatch(BATCH, 1, PACKS, True, songs, weights, {"from": admin})
+    songs, weights = list(POOL), list(POOL.values())
+    tp.registerSongs(songs, [0] * len(songs), {"from": admin})
+    tp.createBatch(BATCH, 1, PACKS, now(), 0, songs, weights, {"from": admin})
     holder_contract.buy(tp, BATCH, PACKS, new_ref(), {"from": buyer, "value": PACKS})
 
     request_ids = []
@@ -90,7 +110,7 @@ def test_reveal_distribution_matches_weights(
     assert len(set(request_ids)) == PACKS
     assert tp.balanceOf(holder_contract, tp.packTokenId(BATCH)) == 0
 
-    rng = random.Random(20260301)
+    rng = random.Random(20261201)
     words = [rng.getrandbits(256) for _ in range(PACKS)]
     revealed = {}
     for start in range(0, PACKS, CHUNK):
@@ -101,27 +121,35 @@ def test_reveal_distribution_matches_weights(
             revealed[event["requestId"]] = list(event["songIds"])
     assert len(revealed) == PACKS
 
-    # The on-chain draw is exactly the documented method.
-    for rid, word in zip(request_ids, words, strict=False):
+    # Every pack: exactly the documented draw, 5 distinct songs.
+    for rid, word in zip(request_ids, words, strict=True):
         assert revealed[rid] == draw_songs(word, songs, weights)
-
-    draws = [s for five in revealed.values() for s in five]
-    n = len(draws)
-    assert n == 5 * PACKS
+        assert len(set(revealed[rid])) == 5
     # Minted balances agree with the events.
     for song in songs:
-        assert tp.balanceOf(holder_contract, song) == draws.count(song)
+        assert tp.balanceOf(holder_contract, song) == sum(song in p for p in revealed.values())
 
-    total = sum(weights)
-    tiers = sorted(set(CATALOG.values()))
-    tier_p = {t: sum(w for s, w in WEIGHTS.items() if CATALOG[s] == t) / total for t in tiers}
-    tier_obs = {t: sum(1 for s in draws if CATALOG[s] == t) for t in tiers}
-    p_tier = chi2_sf(chi_square(tier_obs, tier_p, n), len(tiers) - 1)
-    song_p = {s: w / total for s, w in WEIGHTS.items()}
-    song_obs = {s: draws.count(s) for s in songs}
-    p_song = chi2_sf(chi_square(song_obs, song_p, n), len(songs) - 1)
-    expected_tiers = {t: round(n * p) for t, p in tier_p.items()}
-    print(f"tiers observed {tier_obs} expected {expected_tiers} p={p_tier:.4f}")
-    print(f"songs observed {song_obs} p={p_song:.4f}")
-    assert p_tier > 0.001
-    assert p_song > 0.001
+    # Pack contents (unordered 5-sets) against their exact probabilities; sets expected fewer
+    # than 5 times are pooled so the chi-square approximation holds.
+    exact = {frozenset(songs[i] for i in k): float(p) for k, p in set_probabilities(weights).items()}
+    observed = {}
+    for five in revealed.values():
+        observed[frozenset(five)] = observed.get(frozenset(five), 0) + 1
+    small = [k for k, p in exact.items() if PACKS * p < 5]
+    probs = {k: p for k, p in exact.items() if k not in small}
+    counts = {k: observed.get(k, 0) for k in probs}
+    if small:
+        probs["pooled"] = sum(exact[k] for k in small)
+        counts["pooled"] = sum(observed.get(k, 0) for k in small)
+    assert set(observed) <= set(exact)
+    p_sets = chi2_sf(chi_square(counts, probs, PACKS), len(probs) - 1)
+
+    # Each song's inclusion count against its exact inclusion probability (binomial z-score).
+    incl = [float(p) for p in inclusion_probabilities(weights)]
+    z = []
+    for song, p in zip(songs, incl, strict=True):
+        hits = sum(song in five for five in revealed.values())
+        z.append((hits - PACKS * p) / math.sqrt(PACKS * p * (1 - p)))
+    print(f"sets p={p_sets:.4f} categories={len(probs)}; inclusion z={[round(v, 2) for v in z]}")
+    assert p_sets > 0.001
+    assert max(abs(v) for v in z) < 4.0  # family-wise false alarm < 0.05% for 7 songs
