@@ -43,7 +43,7 @@ class ChainSpec:
     uses_mock: bool
     coordinator: str | None  # None: deploy the mock (local only)
     key_hash: str
-    link_token: str | None
+    link: str | None  # LINK token address
 
 
 LOCAL_CHAIN_ID = 31337
@@ -55,21 +55,21 @@ CHAINS: dict[int, ChainSpec] = {
         coordinator=None,
         # the mock accepts any key hash; Amoy's keeps the record realistic
         key_hash="0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899",
-        link_token=None,
+        link=None,
     ),
     80002: ChainSpec(
         name="Polygon Amoy",
         uses_mock=False,
         coordinator="0x343300b5d84D444B2ADc9116FEF1bED02BE49Cf2",
         key_hash="0x816bedba8a50b294e5cbd47842baf240c2385f2eaf719edbd4f250a137a8c899",  # 500 gwei
-        link_token="0x0Fd9e8d3aF1aaee056EB9e802c3A762a667b1904",
+        link="0x0Fd9e8d3aF1aaee056EB9e802c3A762a667b1904",
     ),
     137: ChainSpec(
         name="Polygon mainnet",
         uses_mock=False,
         coordinator="0xec0Ed46f36576541C75739E915ADbCb3DE24bD77",
         key_hash="0x719ed7d7664abc3001c18aac8130a2265e1e70b7e036ae20f3ca8b92b3154d86",  # 500 gwei
-        link_token="0xb0897686c545045aFc77CF20eC7A532E3120E0F1",
+        link="0xb0897686c545045aFc77CF20eC7A532E3120E0F1",
     ),
 }
 
@@ -139,7 +139,12 @@ def resolve_roles(spec: ChainSpec, deployer: str, env: dict) -> Roles:
     return roles
 
 
-_ROLE_VARS = ("TRACKPACKS_ADMIN", "TRACKPACKS_MINTER", "TRACKPACKS_OPERATOR", "TRACKPACKS_GOVERNANCE")
+_ROLE_VARS = (
+    "TRACKPACKS_ADMIN",
+    "TRACKPACKS_MINTER",
+    "TRACKPACKS_OPERATOR",
+    "TRACKPACKS_GOVERNANCE",
+)
 
 
 def deploy(chain_id: int, deployer, env: dict) -> dict:
@@ -212,7 +217,7 @@ def deploy(chain_id: int, deployer, env: dict) -> dict:
         "requestConfirmations": int(confirmations),
         "callbackGasLimit": int(gas_limit),
         "openRetryDelay": retry_delay,
-        "linkToken": spec.link_token,
+        "linkToken": spec.link,
         "deployer": deployer.address,
         "admin": roles.admin,
         "minter": roles.minter,
@@ -256,7 +261,11 @@ def _demo_catalog(tp, admin: str, tx_opts: dict) -> dict:
         weights,
         opts,
     )
-    return {"songs": {str(k): v for k, v in DEMO_SONGS.items()}, "batch": DEMO_BATCH, "weights": weights}
+    return {
+        "songs": {str(k): v for k, v in DEMO_SONGS.items()},
+        "batch": DEMO_BATCH,
+        "weights": weights,
+    }
 
 
 def main() -> None:

@@ -86,8 +86,10 @@ def real_coordinator(owner):
     Compiled by tools/compile-vrf-coordinator.js (its sources pin solc 0.8.19, which Brownie
     cannot take), deployed with plain web3."""
     if not REAL_COORDINATOR_ARTIFACT.exists():
-        subprocess.run(
-            ["node", "tools/compile-vrf-coordinator.js", str(REAL_COORDINATOR_ARTIFACT)], check=True
+        # fixed arguments; `node` from PATH as everywhere in contracts.mk
+        subprocess.run(  # noqa: S603
+            ["node", "tools/compile-vrf-coordinator.js", str(REAL_COORDINATOR_ARTIFACT)],  # noqa: S607
+            check=True,
         )
     artifact = json.loads(REAL_COORDINATOR_ARTIFACT.read_text())
     factory = web3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])

@@ -37,7 +37,9 @@ def selector(signature: str) -> str:
 
 def custodial_of(contract, user_id: int) -> str:
     """The Python derivation the backend uses (CONTRACT_V2.md)."""
-    raw = keccak(encode(["bytes32", "address", "uint256"], [CUSTODY_DOMAIN, str(contract), user_id]))
+    raw = keccak(
+        encode(["bytes32", "address", "uint256"], [CUSTODY_DOMAIN, str(contract), user_id])
+    )
     return to_checksum_address(raw[-20:])
 
 
@@ -166,7 +168,14 @@ def batch(tp, admin):
     """Registers the demo catalog and creates batch BATCH_ID (crypto sale open, no end)."""
     tp.registerSongs(list(CATALOG), list(CATALOG.values()), {"from": admin})
     tp.createBatch(
-        BATCH_ID, PRICE, SUPPLY, now() - 60, 0, list(WEIGHTS), list(WEIGHTS.values()), {"from": admin}
+        BATCH_ID,
+        PRICE,
+        SUPPLY,
+        now() - 60,
+        0,
+        list(WEIGHTS),
+        list(WEIGHTS.values()),
+        {"from": admin},
     )
     return BATCH_ID
 

@@ -7,7 +7,6 @@ from conftest import plain
 from scripts.deploy import CHAINS, DeploymentRefused, chain_spec, deploy
 
 
-
 def live_env(**change) -> dict:
     env = {
         "VRF_SUBSCRIPTION_ID": "123",
@@ -25,7 +24,9 @@ def test_chain_table():
     assert CHAINS[31337].uses_mock
     for cid in (80002, 137):
         spec = CHAINS[cid]
-        assert not spec.uses_mock and spec.coordinator and spec.link_token
+        assert not spec.uses_mock
+        assert spec.coordinator
+        assert spec.link
         assert len(spec.key_hash) == 66
     assert CHAINS[137].coordinator == "0xec0Ed46f36576541C75739E915ADbCb3DE24bD77"
     assert CHAINS[80002].coordinator == "0x343300b5d84D444B2ADc9116FEF1bED02BE49Cf2"
@@ -51,7 +52,7 @@ def test_mock_is_never_deployed_on_polygon():
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    ("change", "message"),
     [
         ({"TRACKPACKS_ADMIN": ""}, "TRACKPACKS_ADMIN must be set"),
         ({"TRACKPACKS_GOVERNANCE": ""}, "TRACKPACKS_GOVERNANCE must be set"),
@@ -74,12 +75,16 @@ def test_local_deployment(reverts):
     env = {"DEMO_CATALOG": "1", "TRACKPACKS_GOVERNANCE": str(accounts[8])}
     record = deploy(31337, accounts[0], env)
     tp = TrackPacks.at(record["trackPacks"])
-    assert record["vrfCoordinatorIsMock"] and record["consumerAdded"]
+    assert record["vrfCoordinatorIsMock"]
+    assert record["consumerAdded"]
     assert (record["admin"], record["minter"], record["operator"]) == tuple(
         str(a) for a in accounts[1:4]
     )
     admin_role = "0x" + "00" * 32
-    assert tp.hasRole(admin_role, accounts[1]) and not tp.hasRole(admin_role, accounts[0])
-    assert tp.owner() == accounts[8] and not record["vrfOwnershipPending"]
+    assert tp.hasRole(admin_role, accounts[1])
+    assert not tp.hasRole(admin_role, accounts[0])
+    assert tp.owner() == accounts[8]
+    assert not record["vrfOwnershipPending"]
     assert record["openRetryDelay"] == 86_400 == tp.OPEN_RETRY_DELAY()
-    assert plain(tp.batchPool(1))[0] == [1, 2, 3, 4, 5, 6] and tp.saleOpen(1)
+    assert plain(tp.batchPool(1))[0] == [1, 2, 3, 4, 5, 6]
+    assert tp.saleOpen(1)

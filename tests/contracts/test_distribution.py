@@ -131,7 +131,9 @@ def test_reveal_distribution_matches_exact_probabilities(
 
     # Pack contents (unordered 5-sets) against their exact probabilities; sets expected fewer
     # than 5 times are pooled so the chi-square approximation holds.
-    exact = {frozenset(songs[i] for i in k): float(p) for k, p in set_probabilities(weights).items()}
+    exact = {
+        frozenset(songs[i] for i in k): float(p) for k, p in set_probabilities(weights).items()
+    }
     observed = {}
     for five in revealed.values():
         observed[frozenset(five)] = observed.get(frozenset(five), 0) + 1
