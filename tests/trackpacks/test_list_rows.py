@@ -3,6 +3,7 @@ their output must stay exactly what the ModelSerializers give for the same objec
 query count must not grow with the page size."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -51,6 +52,45 @@ def test_pack_list_matches_the_serializer(auth_api: Any, user: User) -> None:
     body = auth_api.get("/api/v1/packs/?page_size=100").json()
     _same(body["results"], s.PackSerializer(selectors.pack_list(user=user), many=True).data)
     assert [len(p["songs"]) for p in body["results"]] == [5, 0, 0]
+
+
+def test_pack_list_matches_the_serializer_for_intents_and_stuck_openings(
+    auth_api: Any, user: User, settings: Any
+) -> None:
+    """`open_intent` (a wallet call) and `stuck` come out the same from rows and serializer."""
+    from web3 import Web3
+
+    from chain.client import TRACKPACKS, DeployedContract, Deployment, write_deployment
+
+    write_deployment(  # the wallet calls are encoded offline; no node is contacted
+        Deployment(
+            chain_id=settings.CHAIN_ID,
+            contracts={
+                TRACKPACKS: DeployedContract(
+                    address=Web3.to_checksum_address("0x" + "cd" * 20), block=0
+                )
+            },
+            key_hash="",
+            subscription_id=0,
+        )
+    )
+    batch = make_batch(songs=6)
+    now = timezone.now()
+    make_pack(owner=user, batch=batch, open_intent_expires_at=now + timedelta(minutes=5))
+    make_pack(owner=user, batch=batch, open_intent_expires_at=now - timedelta(minutes=5))
+    for offset, custody in enumerate(("self", "custodial")):
+        stuck = make_pack(owner=user, batch=batch, status=PackStatus.OPENING, custody=custody)
+        Opening.objects.create(
+            pack=stuck, request_id=2**255 + offset, requested_at=now - timedelta(days=2)
+        )
+    body = auth_api.get("/api/v1/packs/?page_size=100").json()
+    _same(body["results"], s.PackSerializer(selectors.pack_list(user=user), many=True).data)
+    assert [(p["status"], (p["open_intent"] or {}).get("action")) for p in body["results"]] == [
+        ("stuck", None),
+        ("stuck", "retry"),
+        ("unopened", None),
+        ("unopened", "open"),
+    ]
 
 
 def test_paginated_rows_keep_the_page_envelope(api: Any) -> None:
