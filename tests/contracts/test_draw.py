@@ -59,3 +59,25 @@ def test_exact_probabilities_are_distributions():
     assert sum(incl) == 5  # every pack holds 5 songs
     # The lightest song is far more likely than 5/155 per draw would suggest, and less than 1.
     assert 0 < incl[5] < incl[3] < incl[0] < 1
+
+
+def test_five_song_pool_reveals_every_song_through_the_callback(
+    tp, admin, coordinator, holder_contract, fulfiller, buyer, new_ref
+):
+    """The real path (openPack -> coordinator -> callback) on a 5-song pool: every pack holds
+    each of the 5 songs exactly once, whatever the word."""
+    songs, weights = [31, 32, 33, 34, 35], [500, 1, 1, 1, 97]
+    tp.registerSongs(songs, [0] * 5, {"from": admin})
+    tp.createBatch(202, 1, 20, now(), 0, songs, weights, {"from": admin})
+    holder_contract.buy(tp, 202, 20, new_ref(), {"from": buyer, "value": 20})
+    tx = holder_contract.openMany(tp, 202, 20, {"from": buyer})
+    ids = [e["requestId"] for e in tx.events["PackOpenRequested"]]
+    words = [int.from_bytes(bytes([i]) * 32, "big") for i in range(20)]
+    tx = fulfiller.fulfilMany(coordinator, tp, ids, words, {"from": buyer})
+    packs = [list(e["songIds"]) for e in tx.events["PackOpened"]]
+    assert len(packs) == 20
+    for pack, word in zip(packs, words, strict=True):
+        assert sorted(pack) == songs
+        assert pack == draw_songs(word, songs, weights)
+    for song in songs:
+        assert tp.balanceOf(holder_contract, song) == 20
