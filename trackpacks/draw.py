@@ -5,7 +5,8 @@ pure function of the VRF word and the pool in `batchPool` order (the order the s
 given to `createBatch`). For draw i in 0..4, `x = keccak256(abi.encode(word, i)) % remaining`;
 walk the pool skipping songs already drawn, subtracting each weight from x until x < weight;
 that song is drawn and its weight leaves `remaining`. Used by the proof endpoint, the
-`verify_opening` command and the tests: one implementation.
+`verify_opening` command and the tests: one implementation (no Django, eth-utils only, so
+the Brownie tests can import it too).
 
 Inclusion probability of a song (the chance it is one of a pack's 5): successive weighted
 sampling has no closed form, so it is computed exactly with fractions. Songs of equal weight
@@ -23,15 +24,15 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
-from eth_abi.abi import encode
-from web3 import Web3
+from eth_utils.crypto import keccak
 
 SONGS_PER_PACK = 5
 PROBABILITY_PLACES = 12
 
 
 def _draw_value(word: int, index: int) -> int:
-    return int.from_bytes(Web3.keccak(encode(["uint256", "uint256"], [word, index])), "big")
+    """uint256(keccak256(abi.encode(word, index))): two 32-byte big-endian words."""
+    return int.from_bytes(keccak(word.to_bytes(32, "big") + index.to_bytes(32, "big")), "big")
 
 
 def draw_songs(*, word: int, song_ids: Sequence[int], weights: Sequence[int]) -> list[int]:
