@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trackpacks', '0002_withdrawal'),
+        ('trackpacks', '0003_song_media_and_freeze'),
     ]
 
     operations = [
