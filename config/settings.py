@@ -284,7 +284,7 @@ METADATA_BASE_URI = env_str("METADATA_BASE_URI", "http://127.0.0.1:8000/metadata
 # Song media (ipfs/, trackpacks/): uploads go to Django's default storage, local files under
 # MEDIA_ROOT unless MEDIA_S3_BUCKET names an S3-compatible bucket (django-storages, the `s3`
 # extra; credentials from the usual AWS_* variables).
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "media/"
 MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
 STORAGES: dict[str, dict[str, Any]] = {
@@ -306,13 +306,13 @@ SONG_IMAGE_MAX_BYTES = env_int("SONG_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 SONG_AUDIO_MAX_BYTES = env_int("SONG_AUDIO_MAX_BYTES", 50 * 1024 * 1024)
 # IPFS: CIDs computed locally; content pinned by Pinata when PINATA_JWT is set, and always kept
 # in the local pin store, which /ipfs/{cid}[/{path}] serves (by default only without Pinata).
-IPFS_STORE_DIR = Path(env_str("IPFS_STORE_DIR", str(DATA_DIR / "ipfs")))
+IPFS_STORE_DIR = Path(env_str("IPFS_STORE_DIR") or DATA_DIR / "ipfs")
 # Named with API so that Django's debug page masks it (it masks API, KEY, TOKEN, SECRET, ...).
 PINATA_API_JWT = env_str("PINATA_JWT")
-PINATA_API_URL = env_str("PINATA_API_URL", "https://api.pinata.cloud").rstrip("/")
+PINATA_API_URL = (env_str("PINATA_API_URL") or "https://api.pinata.cloud").rstrip("/")
 PINATA_TIMEOUT_SECONDS = env_int("PINATA_TIMEOUT_SECONDS", 60)
 PINATA_MAX_ATTEMPTS = env_int("PINATA_MAX_ATTEMPTS", 5)
-PINATA_BACKOFF_SECONDS = float(env_str("PINATA_BACKOFF_SECONDS", "1"))
+PINATA_BACKOFF_SECONDS = float(env_str("PINATA_BACKOFF_SECONDS") or "1")
 IPFS_GATEWAY_ENABLED = env_bool("IPFS_GATEWAY_ENABLED", default=not PINATA_API_JWT)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
