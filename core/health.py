@@ -70,6 +70,18 @@ def check_worker() -> tuple[bool, dict[str, Any]]:
     return age <= settings.HEALTH_WORKER_MAX_AGE_SECONDS, {"seen": True, "age_seconds": int(age)}
 
 
+def check_openings() -> tuple[bool, dict[str, Any]]:
+    """Openings whose randomness never came (`stuck`): reported, not a failure of this
+    service; the worker alerts and re-requests them."""
+    from trackpacks.selectors import openings_stuck_count
+
+    try:
+        stuck = openings_stuck_count()
+    except Exception as exc:  # the database check reports the cause
+        return False, {"error": type(exc).__name__}
+    return True, {"stuck": stuck}
+
+
 def check_ipfs() -> tuple[bool, dict[str, Any]]:
     from ipfs.health import check_ipfs as pins
 
@@ -81,6 +93,7 @@ HEALTH_CHECKS: dict[str, Check] = {
     "chain": check_chain,
     "worker": check_worker,
     "ipfs": check_ipfs,
+    "openings": check_openings,
 }
 
 

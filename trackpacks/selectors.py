@@ -7,7 +7,9 @@ from accounts.models import User
 from trackpacks.models import (
     PACK_ID_OFFSET,
     Batch,
+    Opening,
     Pack,
+    PackStatus,
     PoolEntry,
     RevealedSong,
     Song,
@@ -170,6 +172,30 @@ def collection_for(*, user: User) -> list[dict[str, object]]:
         for b in balances
         if int(b.token_id) in songs
     ]
+
+
+def openings_stuck() -> QuerySet[Opening]:
+    """Openings still waiting for randomness after CHAIN_OPEN_RETRY_AFTER_SECONDS, oldest first."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    due = timezone.now() - timedelta(seconds=settings.CHAIN_OPEN_RETRY_AFTER_SECONDS)
+    return (
+        Opening.objects.select_related("pack")
+        .filter(
+            pack__status=PackStatus.OPENING,
+            request_id__isnull=False,
+            revealed_at__isnull=True,
+            requested_at__lte=due,
+        )
+        .order_by("requested_at")
+    )
+
+
+def openings_stuck_count() -> int:
+    return openings_stuck().count()
 
 
 def withdrawal_list(*, user: User) -> QuerySet[Withdrawal]:

@@ -37,6 +37,7 @@ from trackpacks.models import (
     Withdrawal,
     WithdrawalStatus,
 )
+from trackpacks.selectors import openings_stuck
 
 logger = logging.getLogger(__name__)
 
@@ -390,18 +391,8 @@ def openings_retry_stuck() -> int:
     """Worker pass: alert on openings whose randomness never came, and queue `retryOpen` for
     custodial ones (self-custody owners get the call from the API). Returns how many were
     queued."""
-    due = (
-        Opening.objects.select_related("pack")
-        .filter(
-            pack__status=PackStatus.OPENING,
-            request_id__isnull=False,
-            revealed_at__isnull=True,
-            requested_at__lte=timezone.now() - open_retry_after(),
-        )
-        .order_by("requested_at")
-    )
     queued = 0
-    for opening in due[:100]:
+    for opening in openings_stuck()[:100]:
         _alert_stuck_once(opening)
         if opening.pack.custody != Custody.CUSTODIAL or _retry_reference(opening) is None:
             continue

@@ -195,6 +195,7 @@ def test_stuck_custodial_opening_is_retried_once_and_old_fulfilment_ignored(
     assert detail["open_intent"] is None  # custodial: the backend acts, not the fan
     listed = fan.api.get("/api/v1/packs/").json()["results"]
     assert [p["status"] for p in listed if p["id"] == pack.pk] == ["stuck"]
+    assert fan.api.get("/api/v1/health/").json()["checks"]["openings"] == {"ok": True, "stuck": 1}
 
     with caplog.at_level(logging.ERROR, logger="trackpacks.services"):
         # The chain's clock has not passed OPEN_RETRY_DELAY yet: alert, but nothing queued.
