@@ -169,6 +169,15 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
         )
         return None
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+        if order.tx_hash.lower() != purchase.tx_hash.lower():
+            # Buyer references are not stored on chain, so a wallet can pay twice for one
+            # order: the second purchase's packs are in the wallet but not in any order.
+            logger.error(
+                "ALERT order %s paid again by its wallet in %s (%s packs): refund or record",
+                order.pk,
+                purchase.tx_hash,
+                purchase.quantity,
+            )
         return order
     if order.status == OrderStatus.EXPIRED:
         _retake_released_inventory(order)

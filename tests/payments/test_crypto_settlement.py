@@ -55,6 +55,12 @@ def test_a_strangers_purchase_is_ignored_and_the_owners_settles(
     assert settled.status == OrderStatus.FULFILLED
     assert order.packs.get().holder_address.lower() == FAN_WALLET
 
+    # Paying twice (buyer references are not stored on chain) settles once and alerts.
+    with caplog.at_level(logging.ERROR, logger="payments.services"):
+        order_settle_crypto(purchase=replace(mine, tx_hash="0x" + "04" * 32))
+    assert "paid again" in caplog.text
+    assert order.packs.count() == 1
+
     # A reorg that drops the stranger's transaction does not undo the owner's settlement.
     order_unsettle_crypto(order_ref=order.order_ref, tx_hash=stranger.tx_hash)
     order.refresh_from_db()
