@@ -4,6 +4,7 @@ Adversary: a stranger copies an order's public reference into their own `buyPack
 the order flagged, settled with the wrong holder, or undone by a reorg of their own tx)."""
 
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -43,13 +44,8 @@ def test_a_strangers_purchase_is_ignored_and_the_owners_settles(
     assert (order.status, order.status_reason, order.tx_hash) == (OrderStatus.PENDING, "", "")
     assert not order.packs.exists()
 
-    mine = CryptoPurchase(
-        **{
-            **stranger.__dict__,
-            "buyer": FAN_WALLET.upper().replace("0X", "0x"),
-            "tx_hash": "0x" + "02" * 32,
-        }
-    )
+    # The same wallet in another letter case is still the linked wallet.
+    mine = replace(stranger, buyer="0x" + FAN_WALLET[2:].upper(), tx_hash="0x" + "02" * 32)
     settled = order_settle_crypto(purchase=mine)
     assert settled is not None
     assert settled.status == OrderStatus.FULFILLED
