@@ -55,13 +55,15 @@ def test_pack_list_matches_the_serializer(auth_api: Any, user: User) -> None:
 
 
 def test_pack_list_matches_the_serializer_for_intents_and_stuck_openings(
-    auth_api: Any, user: User, settings: Any
+    auth_api: Any, user: User, settings: Any, tmp_path: Any
 ) -> None:
     """`open_intent` (a wallet call) and `stuck` come out the same from rows and serializer."""
     from web3 import Web3
 
     from chain.client import TRACKPACKS, DeployedContract, Deployment, write_deployment
 
+    # This test's own record: the session's "no deployment" path must stay empty.
+    settings.CHAIN_DEPLOYMENT_RECORD = tmp_path / "31337.json"
     write_deployment(  # the wallet calls are encoded offline; no node is contacted
         Deployment(
             chain_id=settings.CHAIN_ID,
