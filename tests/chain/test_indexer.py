@@ -144,6 +144,7 @@ def test_ingest_transaction_refusals(chainh: ChainHelper, settings: Any) -> None
     transfer = w3.eth.send_transaction(
         {"from": chainh.account(4), "to": chainh.account(7), "value": Wei(1)}
     )
+    w3.eth.wait_for_transaction_receipt(transfer)  # anvil mines asynchronously under load
     with pytest.raises(ApplicationError) as wrong:
         chain_ingest_transaction(tx_hash=HexBytes(transfer).to_0x_hex())
     assert wrong.value.code == "tx_wrong_contract"
@@ -157,6 +158,7 @@ def test_ingest_transaction_refusals(chainh: ChainHelper, settings: Any) -> None
             "data": chainh.contract.encode_abi("buyPacks", args=[BATCH, 1, b"\x08" * 32]),
         }
     )
+    w3.eth.wait_for_transaction_receipt(bad)
     with pytest.raises(ApplicationError) as failed:
         chain_ingest_transaction(tx_hash=HexBytes(bad).to_0x_hex())
     assert failed.value.code == "tx_failed"
