@@ -110,8 +110,15 @@ def _media_in_store(store: LocalPinStore, song: Song, kind: MediaKind) -> None:
     if store.has(cid):
         return
     field: FieldFile = getattr(song, kind)
-    with field.open("rb") as handle:
-        content = handle.read()
+    try:
+        with field.open("rb") as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise ApplicationError(
+            f"The {kind} of song {song.token_id} is missing from storage; upload it again.",
+            code="media_missing",
+            details={"token_ids": [str(song.token_id)], "field": kind},
+        ) from exc
     if store.put_file(content).cid_str != cid:
         raise ApplicationError(
             f"The stored {kind} of song {song.token_id} differs from its CID: upload it again.",

@@ -263,3 +263,17 @@ def test_without_settokenuris_on_the_contract_the_freeze_queues_nothing(
 
     assert frozen.frozen_at is not None
     assert enqueued == []
+
+
+def test_media_lost_from_both_storage_and_pin_store_is_a_clear_error(enqueued: Enqueued) -> None:
+    batch = batch_with_media(songs=5)
+    song = batch.songs.order_by("token_id").first()
+    assert song is not None
+    (local_pin_store().root / "files" / song.audio_cid).unlink()
+    song.audio.storage.delete(song.audio.name)
+
+    with pytest.raises(ApplicationError) as refused:
+        batch_freeze(batch_id=batch.pk)
+
+    assert (refused.value.code, refused.value.status_code) == ("media_missing", 422)
+    assert refused.value.details == {"token_ids": [str(song.token_id)], "field": "audio"}

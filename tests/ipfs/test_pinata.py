@@ -171,3 +171,14 @@ def test_a_cid_pinata_computed_differently_is_not_trusted(
     assert refused.value.code == "pinning_failed"
     assert "Pinata computed" in refused.value.details["failed"][0]["error"]
     assert not IpfsObject.objects.filter(pin_status=PinStatus.PINNED).exists()
+
+
+def test_the_pinata_jwt_is_masked_on_the_debug_page(settings: Any) -> None:
+    from django.views.debug import SafeExceptionReporterFilter
+
+    settings.PINATA_API_JWT = "eyJhbGciOiJIUzI1NiJ9.secret"
+
+    safe = SafeExceptionReporterFilter().get_safe_settings()
+
+    assert safe["PINATA_API_JWT"] != settings.PINATA_API_JWT
+    assert settings.PINATA_API_JWT not in str(safe)
