@@ -314,6 +314,11 @@ PINATA_TIMEOUT_SECONDS = env_int("PINATA_TIMEOUT_SECONDS", 60)
 PINATA_MAX_ATTEMPTS = env_int("PINATA_MAX_ATTEMPTS", 5)
 PINATA_BACKOFF_SECONDS = float(env_str("PINATA_BACKOFF_SECONDS") or "1")
 IPFS_GATEWAY_ENABLED = env_bool("IPFS_GATEWAY_ENABLED", default=not PINATA_API_JWT)
+# Where HTTP clients fetch uploaded media (the API's image_url/audio_url): this API's own
+# gateway locally; with Pinata, set your dedicated gateway (the public one is rate limited).
+IPFS_GATEWAY_URL = env_str("IPFS_GATEWAY_URL") or (
+    "https://gateway.pinata.cloud/ipfs/" if PINATA_API_JWT else "http://127.0.0.1:8000/ipfs/"
+)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if not CELERY_BROKER_URL:

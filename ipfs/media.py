@@ -63,6 +63,11 @@ class MediaInfo:
     size: int
 
 
+def gateway_url(cid: str) -> str:
+    """An HTTP URL for content a browser cannot fetch as ipfs://."""
+    return f"{settings.IPFS_GATEWAY_URL.rstrip('/')}/{cid}"
+
+
 def max_media_bytes(kind: MediaKind) -> int:
     return int(settings.SONG_IMAGE_MAX_BYTES if kind == "image" else settings.SONG_AUDIO_MAX_BYTES)
 

@@ -26,7 +26,7 @@ from rest_framework import status
 from chain.client import TRACKPACKS, ChainNotConfigured, load_artifact
 from chain.outbox import chain_tx_enqueue
 from core.errors import ApplicationError, Conflict, NotFound
-from ipfs.media import MediaKind, media_inspect, media_size_check
+from ipfs.media import MediaKind, gateway_url, media_inspect, media_size_check
 from ipfs.models import IpfsObject
 from ipfs.services import ipfs_object_record, ipfs_objects_pin
 from ipfs.store import LocalPinStore, local_pin_store
@@ -90,6 +90,7 @@ def song_media_set(
         field.save(f"{info.cid}.{_EXTENSIONS[info.content_type]}", ContentFile(content), save=False)
         setattr(song, f"{kind}_type", info.content_type)
         setattr(song, f"{kind}_cid", info.cid)
+        setattr(song, f"{kind}_url", gateway_url(info.cid))  # for HTTP clients of the API
     song.save()
     return song
 

@@ -277,3 +277,14 @@ def test_media_lost_from_both_storage_and_pin_store_is_a_clear_error(enqueued: E
 
     assert (refused.value.code, refused.value.status_code) == ("media_missing", 422)
     assert refused.value.details == {"token_ids": [str(song.token_id)], "field": "audio"}
+
+
+def test_api_clients_get_http_links_to_uploaded_media(api: Any) -> None:
+    song = upload_media(make_song())
+
+    listed = api.get("/api/v1/songs/").json()["results"][0]
+
+    assert listed["image_url"] == f"http://127.0.0.1:8000/ipfs/{song.image_cid}"
+    assert listed["audio_url"] == f"http://127.0.0.1:8000/ipfs/{song.audio_cid}"
+    path = listed["image_url"].removeprefix("http://127.0.0.1:8000")
+    assert Client().get(path).getvalue() == cover_png(song.token_id)
