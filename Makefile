@@ -5,10 +5,13 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+# Settings fail closed (DEBUG off = production, which refuses development stand-ins): the
+# development targets below switch development mode on explicitly. `make prod` does not.
+export DEBUG ?= true
 
 -include contracts.mk
 
-.PHONY: install run test test-app lint typecheck schema migrate superuser clean
+.PHONY: install run prod test test-app lint typecheck schema migrate superuser clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +26,12 @@ migrate: install
 
 run: install node-deps
 	$(MANAGE) devstack
+
+# The production profile on this machine (DEBUG off, gunicorn, 2 Celery workers, one beat)
+# through deploy/entrypoint.sh, as the container image runs it. Needs DATABASE_URL
+# (PostgreSQL) and REDIS_URL; anvil and localstripe stand in for the chain and Stripe.
+prod: install node-deps
+	DEBUG=false $(PY) deploy/localprofile.py
 
 test-app: install node-deps
 	$(VENV)/bin/pytest

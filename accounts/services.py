@@ -23,10 +23,10 @@ from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as EthUtilsValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, WalletNonce, normalize_email
 from accounts.selectors import user_get_by_email, user_get_by_wallet_address
+from core.authentication import CheckedRefreshToken
 from core.errors import ApplicationError, Conflict
 
 with warnings.catch_warnings():
@@ -64,7 +64,7 @@ def user_update(*, user: User, display_name: str | None = None) -> User:
 
 
 def user_tokens(*, user: User) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)
+    refresh = CheckedRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -78,7 +78,7 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
 
 
 def user_logout(*, user: User, refresh: str) -> None:
-    token = RefreshToken(refresh)  # type: ignore[arg-type]  # TokenError (-> 401) if invalid, expired or blacklisted
+    token = CheckedRefreshToken(refresh)  # type: ignore[arg-type]  # TokenError (-> 401) if invalid, expired or blacklisted
     if str(token.get("user_id")) != str(user.pk):
         raise ApplicationError(
             "This refresh token belongs to another account.",

@@ -10,19 +10,23 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.production import refuse_unsafe_production
 
 django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] etc. subscript at run time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
 
+# Fails closed: production unless DEBUG=true (`make run` and the test settings set it). With
+# DEBUG off, config/production.py refuses to start on any development stand-in below.
+DEBUG = env_bool("DEBUG", default=False)
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"  # noqa: S105
-DEBUG = env_bool("DEBUG", default=True)
-SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+DEV_JWT_SIGNING_KEY = "dev-only-insecure-jwt-signing-key-never-in-production"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY if DEBUG else "")
+# JWTs have their own key: rotating it logs everyone out without touching sessions/resets.
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", DEV_JWT_SIGNING_KEY if DEBUG else "")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5173")
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
@@ -57,7 +61,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "core.middleware.PublicJsonGZipMiddleware",
+    "core.middleware.PublicCatalogCacheMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,7 +97,10 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+        # Persistent connections are bounded by the process model: gunicorn sync workers and
+        # Celery prefork children each hold at most one (never a threaded server).
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -123,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 FRONTEND_URL = env_str("FRONTEND_URL", "http://localhost:5173")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
+# Applied Stripe event ids are kept this long (never less than Stripe's 3-day retry window).
+STRIPE_EVENT_RETENTION_DAYS = env_int("STRIPE_EVENT_RETENTION_DAYS", 7)
 ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
 ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 10)
 
@@ -132,11 +145,12 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+DEV_STRIPE_WEBHOOK = "whsec_local_trackpacks"  # public: it is in the repository
 STRIPE_LOCAL = not STRIPE_SECRET_KEY
 if STRIPE_LOCAL:
     STRIPE_SECRET_KEY = "sk_test_local"  # noqa: S105  (localstripe accepts any sk_ key)
     STRIPE_PUBLISHABLE_KEY = STRIPE_PUBLISHABLE_KEY or "pk_test_local"
-    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_local_trackpacks"
+    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or DEV_STRIPE_WEBHOOK
     STRIPE_API_BASE = STRIPE_API_BASE or "http://127.0.0.1:8420"
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
 
@@ -146,7 +160,36 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# WhiteNoise serves static files from the app server: compressed (gzip + brotli), hashed names
+# cached for a year. `collectstatic` runs in deploy/entrypoint.sh and `make run`; development
+# and tests read the apps' folders directly.
+STATICFILES_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)  # STORAGES (below, with the media storage) uses it
+WHITENOISE_USE_FINDERS = DEBUG
+# Source maps (the docs' bundles ship ~6 MB of them) are for developers: not worth compressing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br"),
+    *("woff", "woff2", "mp3", "mp4", "webm", "map"),
+]
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # development serves from the apps' folders
+# Largest request body (bytes) outside multipart uploads; larger ones get 413.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
+# Deepest JSON a request body may nest (arrays/objects); deeper is 400.
+REQUEST_MAX_JSON_DEPTH = env_int("REQUEST_MAX_JSON_DEPTH", 32)
+# Public catalog responses (songs, batches, token metadata): ETag/Last-Modified, 304 on
+# conditional GETs, and gzip when large. Everything else is never compressed (BREACH).
+PUBLIC_CACHE_URL_NAMES = [
+    *("song-list", "song-detail", "batch-list", "batch-detail", "token-metadata"),
+]
+PUBLIC_CACHE_MAX_AGE_SECONDS = env_int("PUBLIC_CACHE_MAX_AGE_SECONDS", 0)
+GZIP_URL_NAMES = [*PUBLIC_CACHE_URL_NAMES, "schema"]
+GZIP_MIN_BYTES = 1024
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TrackPacks <no-reply@trackpacks.local>")
@@ -156,11 +199,24 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 
-if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a reverse proxy. NUM_PROXIES is how many proxies append to X-Forwarded-For in front
+# of this server: per-IP throttles trust only that many entries (0 = the socket's address).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+# The proxy's header saying the original request was HTTPS (default: X-Forwarded-Proto when
+# NUM_PROXIES > 0). Only set it when the proxy overwrites the header from clients.
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if NUM_PROXIES else "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$", r"^metrics$"]  # probes speak plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Preloading HSTS is a separate, hard-to-undo submission to browser vendors: opt-in only.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -168,11 +224,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env_str("THROTTLE_LOGIN_IP", "30/min"),
         "login_email": env_str("THROTTLE_LOGIN_EMAIL", "5/min"),
@@ -193,11 +250,13 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_TOKEN_CLASSES": ("core.authentication.CheckedAccessToken",),
     "USER_ID_CLAIM": "user_id",
 }
 
+_SYSTEM_FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 SPECTACULAR_SETTINGS = {
     "TITLE": "TrackPacks API",
     "DESCRIPTION": (
@@ -211,10 +270,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # System fonts: the docs load nothing from another origin (no Google Fonts).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": _SYSTEM_FONTS,
+                "headings": {"fontFamily": _SYSTEM_FONTS},
+                "code": {"fontFamily": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
+
+# Error pages and reports hide these settings (Django's own list misses mnemonics, private
+# keys, webhook secrets and URLs that carry credentials).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.SecretsReporterFilter"
 
 LOGGING = {
     "version": 1,
@@ -300,7 +373,7 @@ STORAGES: dict[str, dict[str, Any]] = {
         if MEDIA_S3_BUCKET
         else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     ),
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
 }
 SONG_IMAGE_MAX_BYTES = env_int("SONG_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 SONG_AUDIO_MAX_BYTES = env_int("SONG_AUDIO_MAX_BYTES", 50 * 1024 * 1024)
@@ -320,21 +393,27 @@ IPFS_GATEWAY_URL = env_str("IPFS_GATEWAY_URL") or (
     "https://gateway.pinata.cloud/ipfs/" if PINATA_API_JWT else "http://127.0.0.1:8000/ipfs/"
 )
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-if not CELERY_BROKER_URL:
-    # Zero-config local run: kombu's filesystem transport, no broker server.
-    CELERY_BROKER_URL = "filesystem://"
-    _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        "polling_interval": float(env_str("CELERY_BROKER_POLL_SECONDS", "0.1")),
-    }
+# Redis (REDIS_URL) unless a broker is named. `make run` starts an embedded Redis and sets
+# REDIS_URL; "memory://" is only what a bare development process (tests) gets: in-process.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or ("memory://" if DEBUG else ""))
+# Every task is a pass over database state that is safe to repeat (row locks, unique keys):
+# acknowledge after the run, so a worker killed mid-task leaves the message to be redelivered.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 90)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 100)
+# Redis redelivers an unacknowledged message after this; longer than any task may run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 3,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
+CELERY_BEAT_SCHEDULER = "config.celery:SingleBeatScheduler"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
@@ -354,7 +433,7 @@ _every = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "chain.tasks.heartbeat", "schedule": 5.0, "options": {"expires": 5.0}},
     "orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 30.0},
-    "idempotency-keys-purge": {"task": "payments.tasks.idempotency_keys_purge", "schedule": 3600.0},
+    "housekeeping": {"task": "core.tasks.housekeeping", "schedule": 3600.0},
     "openings-retry-stuck": {"task": "trackpacks.tasks.openings_retry_stuck", "schedule": 60.0},
 }
 if CHAIN_ID == LOCAL_CHAIN_ID:
@@ -372,3 +451,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+
+if not DEBUG:
+    refuse_unsafe_production(globals())

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import HealthView
+from core.views import HealthView, OfflineRedocView
 from trackpacks.api.views import metadata_view
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -19,7 +19,7 @@ urlpatterns = [
     path("ipfs/", include("ipfs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 handler404 = "core.errors.json_404"

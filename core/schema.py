@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     "403": "Authenticated but not allowed.",
     "404": "Not found (or not yours).",
     "409": "Conflicts with the current state.",
+    "413": "The request body is larger than the server accepts.",
     "415": "Unsupported media type: send application/json.",
     "422": "A business rule refused the request.",
     "429": "Throttled; retry after the `Retry-After` header's seconds.",
@@ -46,7 +47,7 @@ class AutoSchema(openapi.AutoSchema):
         if self._requires_auth():
             codes += ["401", "403"]
         if self.method in {"POST", "PUT", "PATCH"}:
-            codes.append("415")
+            codes += ["413", "415"]
         return codes
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

@@ -7,7 +7,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import services
 from accounts.api import serializers as s
@@ -21,6 +20,7 @@ from accounts.throttles import (
     WalletNonceThrottle,
 )
 from core.auth import request_user
+from core.authentication import CheckedTokenRefreshSerializer
 from core.errors import ApplicationError
 from core.schema import error_response
 
@@ -83,7 +83,7 @@ class RefreshView(PublicAPIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rotation = TokenRefreshSerializer(data=data.validated_data)
+        rotation = CheckedTokenRefreshSerializer(data=data.validated_data)
         try:
             rotation.is_valid(raise_exception=True)
         except TokenError as exc:
