@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.localprocs import free_port, wait_for_http
+from core.localprocs import free_port, start_redis, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -24,15 +24,19 @@ def prepare(name: str, **extra_env: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f"trackpacks-bench-{name}-"))
     if not os.environ.get("BENCH_KEEP"):
         atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    # An embedded Redis as `make run` has: broker for the Celery benchmarks, shared cache.
+    redis, redis_url = start_redis(tmp / "redis")
+    atexit.register(stop, [redis])
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
             "DATA_DIR": str(tmp),
             "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123456789",
+            # Development settings (local chain, localstripe) loaded; bench_settings then
+            # turns DEBUG off for the measured processes.
+            "DEBUG": "true",
             "CELERY_BROKER_URL": "",
-            "REDIS_URL": "",
+            "REDIS_URL": redis_url,
             **extra_env,
         }
     )

