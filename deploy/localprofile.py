@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def _secrets(data_dir: Path) -> dict[str, str]:
         for line in path.read_text().splitlines():
             name, _, value = line.partition("=")
             stored[name] = value
-    wanted = {
+    wanted: dict[str, Callable[[], str]] = {
         "SECRET_KEY": lambda: secrets.token_urlsafe(64),
         "JWT_SIGNING_KEY": lambda: secrets.token_urlsafe(48),
         "STRIPE_WEBHOOK_SECRET": lambda: "whsec_" + secrets.token_urlsafe(32),
@@ -228,7 +229,7 @@ def _supervise(
         time.sleep(0.5)
         for helper in helpers:
             if helper.poll() is not None:
-                raise SystemExit(f"a helper process (anvil/localstripe) exited: {helper.args}")
+                raise SystemExit(f"a helper process (anvil/localstripe) exited: {helper.args!r}")
         for service in services:
             if service.proc is None or service.proc.poll() is None:
                 continue

@@ -38,7 +38,7 @@ def test_tasks_are_acknowledged_late_with_time_limits() -> None:
 
 
 @pytest.fixture
-def redis_client() -> Iterator["redis.Redis[bytes]"]:
+def redis_client() -> Iterator[redis.Redis]:
     url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
     client = redis.Redis.from_url(url)
     try:
@@ -50,14 +50,14 @@ def redis_client() -> Iterator["redis.Redis[bytes]"]:
 
 
 @pytest.fixture
-def lock_key(redis_client: "redis.Redis[bytes]") -> Iterator[str]:
+def lock_key(redis_client: redis.Redis) -> Iterator[str]:
     key = f"test-beat-lock:{uuid.uuid4().hex}"
     yield key
     redis_client.delete(key)
 
 
 def test_only_one_beat_holds_the_lock_until_it_lapses(
-    redis_client: "redis.Redis[bytes]", lock_key: str
+    redis_client: redis.Redis, lock_key: str
 ) -> None:
     first, second = BeatLock(redis_client, key=lock_key), BeatLock(redis_client, key=lock_key)
     assert first.hold(seconds=30)
@@ -89,7 +89,7 @@ def _scheduler(tmp_path: Any, name: str, lock: BeatLock) -> _RecordingScheduler:
 
 
 def test_two_beats_send_each_due_task_once(
-    tmp_path: Any, redis_client: "redis.Redis[bytes]", lock_key: str
+    tmp_path: Any, redis_client: redis.Redis, lock_key: str
 ) -> None:
     beats = [_scheduler(tmp_path, f"beat{n}", BeatLock(redis_client, key=lock_key)) for n in (1, 2)]
     try:
@@ -122,7 +122,8 @@ def _tick_until_sent(beats: list[_RecordingScheduler], seconds: float = 5.0) -> 
 @pytest.mark.django_db
 def test_housekeeping_purges_only_what_has_outlived_its_use(user: User) -> None:
     now = timezone.now()
-    with freeze_time(now - timedelta(days=settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].days + 1)):
+    lifetime = timedelta(days=settings.JWT_REFRESH_DAYS)
+    with freeze_time(now - lifetime - timedelta(days=1)):
         user_tokens(user=user)  # expired by now
     old = OutstandingToken.objects.get()
     BlacklistedToken.objects.create(token=old)
