@@ -58,7 +58,8 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 # Performance benchmarks, written up in docs/BENCHMARKS.md. Loopback only, each in its own temp
-# dir and SQLite file (~5-6 minutes). Gas is re-measured by `make gas` (printed; docs/GAS.md is
+# dir and SQLite file (~5-6 minutes); the production profile's on its own PostgreSQL database
+# (BENCH_DATABASE_URL or DATABASE_URL names the server; skipped without one). Gas is re-measured by `make gas` (printed; docs/GAS.md is
 # left as committed); BENCH_GAS=table prints the committed table instead.
 .PHONY: bench
 bench: install node-deps
@@ -68,3 +69,4 @@ bench: install node-deps
 	else GAS_MD=- $(MAKE) --no-print-directory gas; fi
 	$(PY) -m benchmarks.open_latency --samples 20
 	$(PY) -m benchmarks.card_fulfilment --orders 200
+	$(PY) -m benchmarks.production_profile

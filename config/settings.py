@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -161,9 +162,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-# WhiteNoise serves static files from the app server: compressed (gzip + brotli), hashed names
-# cached for a year. `collectstatic` runs in deploy/entrypoint.sh and `make run`; development
-# and tests read the apps' folders directly.
+# WhiteNoise serves static files from the app server: gzipped, hashed names cached for a year.
+# `collectstatic` runs in deploy/entrypoint.sh (and the image build); development and tests
+# serve the apps' folders directly.
 STATICFILES_BACKEND = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"
     if DEBUG
@@ -286,24 +287,51 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>` (or a staff login).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Sentry: on only when a DSN is given. No personal data is sent (send_default_pii off).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+    )
+
 # Error pages and reports hide these settings (Django's own list misses mnemonics, private
 # keys, webhook secrets and URLs that carry credentials).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.SecretsReporterFilter"
 
+# Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
+# each with the request id that X-Request-ID carries; readable text in development.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
     "formatters": {
-        "standard": {
+        "text": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
-            "formatter": "standard",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -444,6 +472,10 @@ else:
     CELERY_BEAT_SCHEDULE["chain-indexer"] = {"task": "chain.tasks.indexer_pass", **_every}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 30)
+# /api/v1/health/ turns "degraded" (503) past these.
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("HEALTH_OUTBOX_MAX_AGE_SECONDS", 600)
+HEALTH_INDEXER_MAX_LAG_BLOCKS = env_int("HEALTH_INDEXER_MAX_LAG_BLOCKS", 50)
+HEALTH_ORDERS_IN_REVIEW_MAX = env_int("HEALTH_ORDERS_IN_REVIEW_MAX", 25)
 # Off by default in development so the API is "ok" without a worker running.
 HEALTH_WORKER_REQUIRED = env_bool("HEALTH_WORKER_REQUIRED", default=not DEBUG)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

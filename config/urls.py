@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.metrics import metrics_view
 from core.views import HealthView, OfflineRedocView
 from trackpacks.api.views import metadata_view
 
@@ -14,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("metadata/<str:token_hex>.json", metadata_view, name="token-metadata"),
     path("ipfs/", include("ipfs.urls")),

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Min
 from django.utils import timezone
 
 Check = Callable[[], tuple[bool, dict[str, Any]]]
@@ -53,6 +54,9 @@ def check_chain() -> tuple[bool, dict[str, Any]]:
     }
     if chain_id != settings.CHAIN_ID:
         return False, {**info, "error": f"expected chain {settings.CHAIN_ID}"}
+    lag = info["indexer_lag"]
+    if lag is not None and lag > settings.HEALTH_INDEXER_MAX_LAG_BLOCKS:
+        return False, {**info, "error": f"indexer {lag} blocks behind the head"}
     return True, info
 
 
@@ -88,12 +92,42 @@ def check_ipfs() -> tuple[bool, dict[str, Any]]:
     return pins()
 
 
+def check_outbox() -> tuple[bool, dict[str, Any]]:
+    """The oldest transaction not yet mined: a growing age means sends are stuck."""
+    from chain.models import ChainTransaction
+
+    try:
+        backlog = ChainTransaction.objects.filter(
+            status__in=[ChainTransaction.Status.QUEUED, ChainTransaction.Status.SENT]
+        ).aggregate(count=Count("pk"), oldest=Min("created_at"))
+    except Exception as exc:  # database down: reported by the database check too
+        return False, {"error": type(exc).__name__}
+    oldest = backlog["oldest"]
+    age = int((timezone.now() - oldest).total_seconds()) if oldest else 0
+    limit = settings.HEALTH_OUTBOX_MAX_AGE_SECONDS
+    return age <= limit, {"backlog": backlog["count"], "oldest_age_seconds": age, "limit": limit}
+
+
+def check_orders_in_review() -> tuple[bool, dict[str, Any]]:
+    """Orders paid in a way that does not match them wait for a person."""
+    from payments.models import Order, OrderStatus
+
+    try:
+        count = Order.objects.filter(status=OrderStatus.REVIEW).count()
+    except Exception as exc:  # database down: reported by the database check too
+        return False, {"error": type(exc).__name__}
+    limit = settings.HEALTH_ORDERS_IN_REVIEW_MAX
+    return count <= limit, {"count": count, "limit": limit}
+
+
 HEALTH_CHECKS: dict[str, Check] = {
     "database": check_database,
     "chain": check_chain,
     "worker": check_worker,
     "ipfs": check_ipfs,
     "openings": check_openings,
+    "outbox": check_outbox,
+    "orders_in_review": check_orders_in_review,
 }
 
 

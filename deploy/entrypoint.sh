@@ -33,6 +33,10 @@ collectstatic)
 web)
     # Images collect at build time; a plain checkout collects once here.
     static_is_collected || $PYTHON manage.py collectstatic --noinput --verbosity 0
+    # Request metrics of all gunicorn workers, aggregated by /metrics (prometheus-client).
+    PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/trackpacks-metrics-$$}
+    export PROMETHEUS_MULTIPROC_DIR
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
     # Sync workers: one request and at most one database connection each (CONN_MAX_AGE is
     # safe); the deep backlog queues bursts of new connections instead of resetting them.
     exec $PYTHON -m gunicorn config.wsgi:application \

@@ -9,6 +9,7 @@ keeps the data."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -110,7 +111,14 @@ class Command(BaseCommand):
                     settings.STRIPE_API_BASE.rstrip("/"),
                     f"http://127.0.0.1:{options['port']}/api/v1/payments/stripe/webhook/",
                 )
-            services_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            metrics_dir = data_dir / "prometheus"  # gunicorn workers' metrics, per run
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            services_env = {
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            }
             if not settings.REDIS_URL:
                 redis, redis_url = start_redis(data_dir / "redis")
                 procs.append(redis)
