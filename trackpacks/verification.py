@@ -11,7 +11,7 @@ from django.conf import settings
 
 from core.errors import ApplicationError, Conflict
 from trackpacks.draw import draw_songs
-from trackpacks.models import Opening
+from trackpacks.models import Opening, PoolEntry
 
 
 @dataclass(frozen=True)
@@ -34,18 +34,33 @@ class OpeningProof:
         return self.revealed == self.recomputed
 
 
+def _pool_as_created(*, batch_id: int) -> tuple[list[int], list[int]]:
+    """The pool the draw used: the indexed `BatchCreated` event (what the contract holds),
+    else our registration of it (createBatch is sent in token id order)."""
+    from chain.models import ChainEvent
+
+    created = (
+        ChainEvent.objects.filter(event_name="BatchCreated", args__batchId=str(batch_id))
+        .order_by("-block_number")
+        .first()
+    )
+    if created is not None:
+        return (
+            [int(song) for song in created.args["songIds"]],
+            [int(weight) for weight in created.args["weights"]],
+        )
+    pool = PoolEntry.objects.filter(batch_id=batch_id).order_by("song__token_id")
+    rows = list(pool.values_list("song__token_id", "weight"))
+    return [int(song) for song, _ in rows], [int(weight) for _, weight in rows]
+
+
 def opening_proof(*, opening_id: int) -> OpeningProof:
     opening = Opening.objects.select_related("pack").filter(pk=opening_id).first()
     if opening is None:
         raise ApplicationError("Opening not found.", code="not_found", status_code=404)
     if opening.revealed_at is None or opening.random_word is None or opening.request_id is None:
         raise Conflict("This opening has not been revealed yet.", code="opening_not_revealed")
-    # The on-chain pool order: the order createBatch was given the songs (by token id).
-    pool = list(
-        opening.pack.batch.pool.order_by("song__token_id").values_list("song__token_id", "weight")
-    )
-    song_ids = [int(token_id) for token_id, _ in pool]
-    weights = [int(weight) for _, weight in pool]
+    song_ids, weights = _pool_as_created(batch_id=opening.pack.batch_id)
     revealed = list(opening.revealed.order_by("position").values_list("song__token_id", flat=True))
     return OpeningProof(
         opening_id=opening.pk,

@@ -24,7 +24,16 @@ from tests.chain_fixtures import rpc
 from tests.flows.conftest import Fan, run_background, send_from
 from tests.flows.test_custody import give_custodial_packs, open_custodial
 from trackpacks.draw import draw_songs
-from trackpacks.models import Batch, Custody, Opening, Pack, PackStatus, RevealedSong, Song
+from trackpacks.models import (
+    Batch,
+    Custody,
+    Opening,
+    Pack,
+    PackStatus,
+    PoolEntry,
+    RevealedSong,
+    Song,
+)
 from trackpacks.services import openings_retry_stuck, packs_issue
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
@@ -63,9 +72,12 @@ def test_proof_endpoint_recomputes_the_draw(fan: Fan, catalog: Batch, api: Any) 
     opened = ChainEvent.objects.get(event_name="PackOpened")
     assert body["fulfilled_tx_hash"] == opened.tx_hash
     assert body["request_id"] == opened.args["requestId"]
-    assert (
-        body["requested_tx_hash"] == ChainEvent.objects.get(event_name="PackOpenRequested").tx_hash
-    )
+    requested = ChainEvent.objects.get(event_name="PackOpenRequested")
+    assert body["requested_tx_hash"] == requested.tx_hash
+    # The pool comes from the indexed BatchCreated event, not from editable rows.
+    PoolEntry.objects.filter(batch=catalog).update(weight=1)
+    again = api.get(f"/api/v1/openings/{pack['opening_id']}/proof/").json()
+    assert (again["pool"], again["matches"]) == (body["pool"], True)
 
 
 def test_proof_endpoint_refusals(fan: Fan, catalog: Batch, api: Any) -> None:
