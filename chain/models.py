@@ -37,7 +37,15 @@ class ChainTransaction(TimeStampedModel):
     tx_hash = models.CharField(max_length=66, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Timers run from signing, not broadcasting: a node that refuses the first broadcast
+    # (e.g. base fee above our max fee) must still lead to a fee bump and, later, expiry.
+    first_signed_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
     first_sent_at = models.DateTimeField(null=True, blank=True)
+    # "Nonce too low" with no receipt for any attempt: the block at which the nonce was first
+    # seen consumed. Only after CHAIN_TX_NONCE_EVIDENCE_BLOCKS more blocks without a receipt
+    # is the call re-queued (a lagging node can hide a mined attempt's receipt for a while).
+    nonce_consumed_seen_block = models.PositiveBigIntegerField(null=True, blank=True)
     last_broadcast_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failure_reason = models.TextField(blank=True)
@@ -111,6 +119,13 @@ class IndexerCursor(models.Model):
     chain_id = models.PositiveBigIntegerField()
     address = models.CharField(max_length=42)
     last_block = models.BigIntegerField()
+    # Set when the indexer refuses to go on by itself (a rewind deeper than
+    # CHAIN_MAX_REORG_DEPTH, no stored block matching the node, a reversal that cannot be
+    # applied): history is left as it is until an operator runs `chain_indexer_resume`.
+    halted_at = models.DateTimeField(null=True, blank=True)
+    halt_reason = models.TextField(blank=True)
+    # One deeper rewind an operator accepted with `chain_indexer_resume --accept-rewind`.
+    rewind_accepted = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

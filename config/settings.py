@@ -381,6 +381,14 @@ CHAIN_INDEXER_RANGE = env_int("CHAIN_INDEXER_RANGE", 500)
 CHAIN_OPEN_RETRY_AFTER_SECONDS = max(env_int("CHAIN_OPEN_RETRY_AFTER_SECONDS", 90_000), 86_400)
 # Minutes a self-custody pack's opening intent (the `openPack` call shown to its owner) stays valid.
 PACK_OPEN_INTENT_MINUTES = env_int("PACK_OPEN_INTENT_MINUTES", 30)
+# The deepest rewind the indexer undoes by itself; deeper (or no stored block matching the
+# node at all) halts indexing for an operator instead of reverting history.
+CHAIN_MAX_REORG_DEPTH = env_int("CHAIN_MAX_REORG_DEPTH", 10 * CHAIN_CONFIRMATIONS)
+# "Nonce too low" and no receipt for any attempt: blocks to wait after the nonce is seen
+# consumed before the call is re-queued under a new nonce.
+CHAIN_TX_NONCE_EVIDENCE_BLOCKS = env_int(
+    "CHAIN_TX_NONCE_EVIDENCE_BLOCKS", max(12, 4 * CHAIN_CONFIRMATIONS)
+)
 METADATA_BASE_URI = env_str("METADATA_BASE_URI", "http://127.0.0.1:8000/metadata/{id}.json")
 
 # Song media (ipfs/, trackpacks/): uploads go to Django's default storage, local files under
