@@ -54,6 +54,9 @@ def check_chain() -> tuple[bool, dict[str, Any]]:
     }
     if chain_id != settings.CHAIN_ID:
         return False, {**info, "error": f"expected chain {settings.CHAIN_ID}"}
+    if cursor is not None and cursor.halted_at is not None:
+        # The reason (hashes, exception text) stays in the logs and the admin: this is public.
+        return False, {**info, "indexer_halted": True, "error": "indexer halted"}
     lag = info["indexer_lag"]
     if lag is not None and lag > settings.HEALTH_INDEXER_MAX_LAG_BLOCKS:
         return False, {**info, "error": f"indexer {lag} blocks behind the head"}
