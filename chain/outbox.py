@@ -3,22 +3,29 @@
 Domain code calls `chain_tx_enqueue` inside its own `transaction.atomic()`, so the call is
 recorded with the business change or not at all. A worker runs `outbox_process_once`:
 
-1. receipts: sent transactions with a receipt become `mined`, then `confirmed` (or `failed`
-   when reverted) once CHAIN_CONFIRMATIONS deep; a receipt that disappears (reorg) sends the
-   transaction back to `sent` so its signed bytes are broadcast again.
+1. receipts: sent transactions with a receipt (for any of their attempts) become `mined`, then
+   `confirmed` (or `failed` when reverted) once CHAIN_CONFIRMATIONS deep; a receipt that
+   disappears (reorg) sends the transaction back to `sent` so its signed bytes are broadcast
+   again. A sent transaction without a receipt whose nonce is still free and that the node does
+   not know (dropped from its pool) is broadcast again with the very same bytes.
 2. signing, under a row lock on the sender's `SenderNonce`: queued calls get the next nonce,
    EIP-1559 fees from the node, and are signed; the signed bytes and hash are committed
-   *before* anything is broadcast. Transactions pending longer than CHAIN_TX_BUMP_AFTER_SECONDS
-   are re-signed with the same nonce and fees x2 (capped at x10 of the first fees).
+   *before* anything is broadcast. Timers run from signing (`signed_at`, `first_signed_at`),
+   not from a successful broadcast, so a call the node keeps refusing (e.g. "max fee per gas
+   less than block base fee") is still re-signed with fees x2 (capped at x10 of the first
+   fees) after CHAIN_TX_BUMP_AFTER_SECONDS and expires after CHAIN_TX_MAX_AGE_SECONDS.
 3. broadcasting, outside the lock: every signed attempt not yet broadcast is sent. A crash
    between the broadcast and recording it only leads to sending the same bytes again (same
    hash: the node answers "already known", which counts as success).
 
-Errors: "nonce too low" means either our transaction was mined (any of its hashes has a
-receipt) or the nonce was used elsewhere, in which case the nonce is re-read from the chain
-(`pending`) and the call is re-signed; "insufficient funds" fails the call at once (logged at
-error, no retry); connection errors, timeouts and rate limits leave it for a later pass with
-exponential backoff (`next_attempt_at`).
+"Nonce too low" (or a nonce the chain has passed) with no receipt for any attempt is not proof
+that the call failed: a node behind can hide a receipt. The transaction stays `sent` and is
+re-checked each pass; only when CHAIN_TX_NONCE_EVIDENCE_BLOCKS blocks have passed since the
+nonce was first seen consumed, still with no receipt for any attempt hash, is the call
+re-queued under a new nonce (and the on-chain reference it carries keeps a wrong guess from
+executing twice). Such a transaction is neither bumped nor expired: its nonce is gone.
+"insufficient funds" fails the call at once (logged at error, no retry); connection errors,
+timeouts and rate limits leave it for a later pass with exponential backoff (`next_attempt_at`).
 """
 
 import logging
@@ -264,6 +271,7 @@ def _revert_reason_for_receipt(w3: Web3, tx: ChainTransaction) -> str:
 def _poll_receipts(w3: Web3, address: str, chain_id: int) -> None:
     conf = chain_settings()
     chain_nonce: int | None = None
+    head: int | None = None
     for tx in ChainTransaction.objects.filter(
         chain_id=chain_id, sender_address=address, status=Status.SENT
     ).exclude(tx_hash=""):
@@ -276,9 +284,11 @@ def _poll_receipts(w3: Web3, address: str, chain_id: int) -> None:
         if chain_nonce is None:
             chain_nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(address))
         if tx.nonce < chain_nonce:
-            # The node took it, yet its nonce went to another transaction: resync.
-            _nonce_too_low(w3, tx)
-    head = w3.eth.block_number
+            head = head if head is not None else int(w3.eth.block_number)
+            _nonce_consumed_without_receipt(tx, head=head)
+        elif not _node_knows(w3, tx.tx_hash):
+            _rebroadcast_same_bytes(tx)
+    head = int(w3.eth.block_number)
     for tx in ChainTransaction.objects.filter(
         chain_id=chain_id, sender_address=address, status=Status.MINED
     ):
@@ -288,7 +298,11 @@ def _poll_receipts(w3: Web3, address: str, chain_id: int) -> None:
         if receipt is None or HexBytes(receipt["blockHash"]).to_0x_hex() != tx.block_hash:
             # Reorged out: back to sent; the signed bytes are broadcast again.
             ChainTransaction.objects.filter(pk=tx.pk, status=Status.MINED).update(
-                status=Status.SENT, block_number=None, block_hash="", last_broadcast_at=None
+                status=Status.SENT,
+                block_number=None,
+                block_hash="",
+                last_broadcast_at=None,
+                nonce_consumed_seen_block=None,
             )
             continue
         if receipt["status"] == 1:
@@ -327,8 +341,11 @@ def _sign(w3: Web3, tx: ChainTransaction, *, nonce: int, max_fee: int, priority:
     tx.max_fee_per_gas = Decimal(max_fee)
     tx.max_priority_fee_per_gas = Decimal(priority)
     tx.status = Status.SENT
+    tx.signed_at = timezone.now()
+    tx.first_signed_at = tx.first_signed_at or tx.signed_at
     tx.last_broadcast_at = None
     tx.next_attempt_at = None
+    tx.nonce_consumed_seen_block = None
     tx.save()
     ChainTransactionAttempt.objects.create(
         transaction=tx,
@@ -363,7 +380,9 @@ def _sign_pending(w3: Web3, address: str, chain_id: int) -> None:
         nonce_row = _lock_nonce_row(chain_id, address)
         mine = ChainTransaction.objects.filter(chain_id=chain_id, sender_address=address)
         stuck = list(
-            mine.filter(status=Status.SENT, last_broadcast_at__lt=bump_before).order_by("nonce")
+            mine.filter(
+                status=Status.SENT, signed_at__lt=bump_before, nonce_consumed_seen_block=None
+            ).order_by("nonce")
         )
         queued = list(
             mine.filter(status=Status.QUEUED)
@@ -374,7 +393,7 @@ def _sign_pending(w3: Web3, address: str, chain_id: int) -> None:
             return
         max_fee, priority = _fees(w3)
         for tx in stuck:
-            if tx.first_sent_at is not None and tx.first_sent_at < expire_before:
+            if tx.first_signed_at is not None and tx.first_signed_at < expire_before:
                 _expire(tx, nonce_row)
                 continue
             multiplier = min(tx.fee_multiplier * 2, MAX_FEE_MULTIPLIER)
@@ -390,10 +409,10 @@ def _sign_pending(w3: Web3, address: str, chain_id: int) -> None:
             logger.info("Re-signing chain tx %s with fees x%s", tx.pk, multiplier)
             _sign(w3, tx, nonce=int(tx.nonce or 0), max_fee=new_fee, priority=new_priority)
 
-        if nonce_row.next_nonce is None:
-            nonce_row.next_nonce = w3.eth.get_transaction_count(
-                Web3.to_checksum_address(address), "pending"
-            )
+        # The chain's count wins when it is ahead of ours (the key was used elsewhere): a
+        # stale nonce would be refused as "too low", which is only re-queued on evidence.
+        pending = w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending")
+        nonce_row.next_nonce = max(int(nonce_row.next_nonce or 0), int(pending))
         outstanding = mine.filter(status__in=[Status.SENT, Status.MINED]).exists()
         for tx in queued:
             try:
@@ -453,10 +472,37 @@ def _record_broadcast(tx: ChainTransaction) -> None:
     )
 
 
-def _nonce_too_low(w3: Web3, tx: ChainTransaction) -> None:
-    receipt = _find_receipt(w3, tx)
-    if receipt is not None:
-        _mark_mined(tx, receipt)
+def _node_knows(w3: Web3, tx_hash: str) -> bool:
+    """Whether the node has the transaction (in its pool or mined)."""
+    try:
+        w3.eth.get_transaction(HexBytes(tx_hash))
+    except TransactionNotFound:
+        return False
+    return True
+
+
+def _rebroadcast_same_bytes(tx: ChainTransaction) -> None:
+    """The node dropped a signed transaction whose nonce is still free: send the same bytes
+    again (same hash, so it can never execute twice)."""
+    logger.info("Chain tx %s unknown to the node; broadcasting the same bytes again", tx.pk)
+    ChainTransaction.objects.filter(pk=tx.pk, status=Status.SENT, tx_hash=tx.tx_hash).update(
+        last_broadcast_at=None
+    )
+
+
+def _nonce_consumed_without_receipt(tx: ChainTransaction, *, head: int) -> None:
+    """The chain has passed this transaction's nonce, yet no attempt has a receipt. Re-queue
+    only on evidence: CHAIN_TX_NONCE_EVIDENCE_BLOCKS blocks after the nonce was first seen
+    consumed, still without a receipt (callers check every attempt hash first)."""
+    if tx.nonce_consumed_seen_block is None:
+        ChainTransaction.objects.filter(pk=tx.pk, status=Status.SENT, tx_hash=tx.tx_hash).update(
+            nonce_consumed_seen_block=head,
+            last_broadcast_at=tx.last_broadcast_at or timezone.now(),
+            last_error=f"nonce {tx.nonce} used on chain, no receipt yet (block {head})",
+        )
+        return
+    waited = head - tx.nonce_consumed_seen_block
+    if waited < settings.CHAIN_TX_NONCE_EVIDENCE_BLOCKS:
         return
     with transaction.atomic():
         nonce_row = _lock_nonce_row(tx.chain_id, tx.sender_address)
@@ -464,10 +510,12 @@ def _nonce_too_low(w3: Web3, tx: ChainTransaction) -> None:
         if locked.status != Status.SENT or locked.tx_hash != tx.tx_hash:
             return
         logger.warning(
-            "Nonce %s of %s was used elsewhere; re-queueing tx %s",
+            "Nonce %s of %s was used by another transaction (no receipt for any attempt of "
+            "tx %s after %s blocks); re-queueing it",
             tx.nonce,
             tx.sender_address,
             tx.pk,
+            waited,
         )
         nonce_row.next_nonce = None
         nonce_row.save()
@@ -476,8 +524,19 @@ def _nonce_too_low(w3: Web3, tx: ChainTransaction) -> None:
         locked.raw_tx = ""
         locked.tx_hash = ""
         locked.fee_multiplier = 1
-        locked.last_error = f"nonce {tx.nonce} too low; re-queued"
+        locked.signed_at = None
+        locked.first_signed_at = None
+        locked.nonce_consumed_seen_block = None
+        locked.last_error = f"nonce {tx.nonce} used by another transaction; re-queued"
         locked.save()
+
+
+def _nonce_too_low(w3: Web3, tx: ChainTransaction) -> None:
+    receipt = _find_receipt(w3, tx)
+    if receipt is not None:
+        _mark_mined(tx, receipt)
+        return
+    _nonce_consumed_without_receipt(tx, head=int(w3.eth.block_number))
 
 
 def _release_nonce(failed: ChainTransaction) -> None:
