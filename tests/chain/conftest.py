@@ -1,10 +1,13 @@
+from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 import pytest
 from web3 import Web3
 
-from chain.client import get_web3, trackpacks_contract
+from chain.client import TRACKPACKS, load_artifact, reset_clients
 from chain.config import SenderRole, signer_account
+from tests.chain.rpc_proxy import RpcProxy
 from tests.chain_fixtures import rpc
 
 
@@ -13,13 +16,16 @@ class ChainHelper:
         self.url: str = info["rpc_url"]
         self.deployment = info["deployment"]
 
-    @property
+    @cached_property
     def w3(self) -> Web3:
-        return get_web3()
+        """Straight to anvil: the truth, whatever the app's RPC (maybe a faulty proxy) says."""
+        return Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 10}))
 
-    @property
+    @cached_property
     def contract(self) -> Any:
-        return trackpacks_contract()
+        return self.w3.eth.contract(
+            address=self.deployment.trackpacks.address, abi=load_artifact(TRACKPACKS).abi
+        )
 
     def account(self, index: int) -> str:
         return str(list(self.w3.eth.accounts)[index])
@@ -51,3 +57,14 @@ class ChainHelper:
 @pytest.fixture
 def chainh(chain: dict[str, Any]) -> ChainHelper:
     return ChainHelper(chain)
+
+
+@pytest.fixture
+def rpc_proxy(chain: dict[str, Any], settings: Any) -> Iterator[RpcProxy]:
+    """The app talks to anvil through a proxy that injects faults (see rpc_proxy.py)."""
+    proxy = RpcProxy(chain["rpc_url"])
+    settings.CHAIN_RPC_URL = proxy.url
+    reset_clients()
+    yield proxy
+    proxy.close()
+    reset_clients()

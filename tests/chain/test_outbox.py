@@ -278,7 +278,10 @@ def test_concurrent_workers_never_reuse_a_nonce(chainh: ChainHelper) -> None:
 
 
 @pytest.mark.django_db
-def test_dropped_tx_whose_nonce_went_elsewhere_is_resent(chainh: ChainHelper) -> None:
+def test_dropped_tx_whose_nonce_went_elsewhere_is_resent(
+    chainh: ChainHelper, settings: Any
+) -> None:
+    settings.CHAIN_TX_NONCE_EVIDENCE_BLOCKS = 3
     chainh.rpc("evm_setAutomine", [False])
     tx = enqueue_songs("songs:dropped", [81])
     outbox_process_once()
@@ -287,6 +290,10 @@ def test_dropped_tx_whose_nonce_went_elsewhere_is_resent(chainh: ChainHelper) ->
     chainh.rpc("anvil_dropAllTransactions")
     chainh.rpc("evm_setAutomine", [True])
     chainh.send("admin", "registerSong", 82, 0)  # takes the same nonce
+    passes(3)
+    tx.refresh_from_db()
+    assert tx.status == Status.SENT  # no receipt, but no evidence yet that it never ran
+    chainh.mine(3)
     passes(3)
     tx.refresh_from_db()
     assert tx.status == Status.CONFIRMED, debug(chainh, tx)
