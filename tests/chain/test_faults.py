@@ -27,7 +27,7 @@ from chain.models import (
     TokenBalance,
 )
 from chain.outbox import chain_tx_enqueue, outbox_process_once
-from payments.models import OrderStatus
+from payments.models import Order, OrderStatus
 from tests.chain.conftest import ChainHelper
 from tests.chain.rpc_proxy import RpcProxy
 from tests.chain.test_indexer import BATCH, PRICE, balances_match_chain, mint, setup_batch
@@ -156,23 +156,21 @@ def test_no_stored_block_matching_halts_instead_of_reverting_everything(
     assert any(r.levelname == "CRITICAL" and "ALERT" in r.getMessage() for r in caplog.records)
 
 
-def test_a_reversal_that_cannot_apply_halts_with_its_reason_instead_of_wedging(
-    chainh: ChainHelper, rpc_proxy: RpcProxy
-) -> None:
-    """A reorg takes back a crypto purchase whose pack the fan already started to open:
-    `order_unsettle_crypto` cannot delete the pack (ProtectedError). Before, every pass raised
-    and rolled back, forever."""
+def settle_crypto_order(chainh: ChainHelper) -> tuple[Order, str]:
+    """A batch on chain and in the database, a fan's crypto order paid by `buyPacks` and
+    indexed. Returns the order and a chain snapshot taken just before the purchase."""
     setup_batch(chainh)
-    songs = [make_song(token_id=i) for i in range(101, 106)]
-    assert songs
+    for token_id in range(1, 7):
+        make_song(token_id=token_id)
     batch = Batch.objects.create(
         pk=BATCH, name="B", supply=50, available=50, price_cents=500, price_wei=PRICE
     )
     buyer = chainh.account(4)
-    fan = make_user()
     order_ref = "0x" + "07" * 32
-    order = make_order(user=fan, batch=batch, quantity=1, payer_address=buyer, order_ref=order_ref)
-    fork_point = chainh.rpc("evm_snapshot")
+    order = make_order(
+        user=make_user(), batch=batch, quantity=1, payer_address=buyer, order_ref=order_ref
+    )
+    fork_point = str(chainh.rpc("evm_snapshot"))
     tx_hash = chainh.w3.eth.send_transaction(
         {
             "from": buyer,
@@ -185,8 +183,19 @@ def test_a_reversal_that_cannot_apply_halts_with_its_reason_instead_of_wedging(
     indexer_process_once()
     order.refresh_from_db()
     assert order.status == OrderStatus.FULFILLED
+    return order, fork_point
+
+
+def test_a_reversal_that_cannot_apply_halts_with_its_reason_instead_of_wedging(
+    chainh: ChainHelper, rpc_proxy: RpcProxy
+) -> None:
+    """A reorg takes back a crypto purchase whose pack the fan already started to open:
+    `order_unsettle_crypto` cannot delete the pack (ProtectedError). Before, every pass raised
+    and rolled back, forever."""
+    order, fork_point = settle_crypto_order(chainh)
     pack = Pack.objects.get(order=order)
     assert pack.custody == Custody.SELF
+    fan = order.user
     pack_open(user=fan, pack_id=pack.pk)  # the fan asked to open: the pack is "opening"
     before = snapshot_of_indexed_state()
 
