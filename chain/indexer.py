@@ -280,7 +280,9 @@ def indexer_process_once() -> int:
             if start > target or cursor.halted_at is not None:
                 break
             end = min(start + max(1, _range_size()) - 1, target)
-            scanned = _scan_range(w3, conf.chain_id, address, start, end)
+            scanned = _scan_range(
+                w3, conf.chain_id, address, start, end, dense_from=target - max_reorg_depth() + 1
+            )
             if scanned is None:
                 break
             recorded += scanned
@@ -295,24 +297,31 @@ def indexer_process_once() -> int:
 
 
 def _scan_range(
-    w3: Web3, chain_id: int, address: ChecksumAddress, start: int, end: int
+    w3: Web3, chain_id: int, address: ChecksumAddress, start: int, end: int, *, dense_from: int
 ) -> int | None:
     """Records the events of blocks start..end; None when the node cannot serve them
-    consistently yet (a node behind a load balancer), so nothing is recorded."""
+    consistently yet (a node behind a load balancer), so nothing is recorded. The hash of every
+    block from `dense_from` up is stored, so that a shallow reorg right after a long catch-up
+    still finds a matching block within CHAIN_MAX_REORG_DEPTH (instead of halting)."""
     try:
         end_block = w3.eth.get_block(end)
+        hashes = {end: _hex(end_block["hash"]), end - 1: _hex(end_block["parentHash"])}
+        for number in range(end - 2, max(start, dense_from) - 1, -1):
+            hashes[number] = _hex(w3.eth.get_block(number)["hash"])
     except BlockNotFound:
-        logger.info("Block %s not found on chain %s yet; retrying later", end, chain_id)
+        logger.info("Block %s..%s not found on chain %s yet; retrying later", start, end, chain_id)
         return None
-    end_hash = _hex(end_block["hash"])
     logs = list(w3.eth.get_logs({"address": address, "fromBlock": start, "toBlock": end}))
-    if any(int(log["blockNumber"]) == end and _hex(log["blockHash"]) != end_hash for log in logs):
-        logger.info("Block %s changed during the scan on chain %s; retrying later", end, chain_id)
+    if any(
+        _hex(log["blockHash"]) != hashes.get(int(log["blockNumber"]), _hex(log["blockHash"]))
+        for log in logs
+    ):
+        logger.info("Blocks %s..%s changed during the scan on chain %s", start, end, chain_id)
         return None
     recorded = _record_logs(chain_id, logs)[1]
-    _store_block(chain_id, end, end_hash)
-    if end > start:
-        _store_block(chain_id, end - 1, _hex(end_block["parentHash"]))
+    for number, block_hash in hashes.items():
+        if number >= start:
+            _store_block(chain_id, number, block_hash)
     return recorded
 
 

@@ -532,11 +532,19 @@ def _nonce_consumed_without_receipt(tx: ChainTransaction, *, head: int) -> None:
 
 
 def _nonce_too_low(w3: Web3, tx: ChainTransaction) -> None:
+    """A broadcast refused as "nonce too low": a claim to check, not evidence."""
     receipt = _find_receipt(w3, tx)
     if receipt is not None:
         _mark_mined(tx, receipt)
         return
-    _nonce_consumed_without_receipt(tx, head=int(w3.eth.block_number))
+    chain_nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(tx.sender_address))
+    if tx.nonce is not None and tx.nonce < chain_nonce:
+        _nonce_consumed_without_receipt(tx, head=int(w3.eth.block_number))
+        return
+    # Not used in a block the node shows yet: the receipt poll re-checks it every pass.
+    ChainTransaction.objects.filter(pk=tx.pk, status=Status.SENT, tx_hash=tx.tx_hash).update(
+        last_broadcast_at=timezone.now(), last_error="nonce too low (pending), re-checking"
+    )
 
 
 def _release_nonce(failed: ChainTransaction) -> None:

@@ -1,3 +1,4 @@
+import time
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -9,6 +10,16 @@ from chain.client import TRACKPACKS, load_artifact, reset_clients
 from chain.config import SenderRole, signer_account
 from tests.chain.rpc_proxy import RpcProxy
 from tests.chain_fixtures import rpc
+
+
+def anvil_settle(url: str, timeout: float = 5.0) -> None:
+    """anvil's automine answers a broadcast before the block exists: wait until its pool is
+    empty (automine only), so that the next worker pass can see the receipt."""
+    if not rpc(url, "anvil_getAutomine"):
+        return
+    deadline = time.monotonic() + timeout
+    while int(rpc(url, "txpool_status")["pending"], 16) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 class ChainHelper:

@@ -28,7 +28,7 @@ from chain.models import (
 )
 from chain.outbox import chain_tx_enqueue, outbox_process_once
 from payments.models import Order, OrderStatus
-from tests.chain.conftest import ChainHelper
+from tests.chain.conftest import ChainHelper, anvil_settle
 from tests.chain.rpc_proxy import RpcProxy
 from tests.chain.test_indexer import BATCH, PRICE, balances_match_chain, mint, setup_batch
 from tests.conftest import SchemaCheckedClient
@@ -139,6 +139,28 @@ def test_a_rewind_deeper_than_the_bound_halts_and_health_turns_red(
     assert health_of_chain(api)[1]["ok"] is True
 
 
+def test_a_shallow_reorg_right_after_a_long_catch_up_is_undone_not_halted(
+    chainh: ChainHelper, rpc_proxy: RpcProxy, settings: Any
+) -> None:
+    settings.CHAIN_MAX_REORG_DEPTH = 4
+    setup_batch(chainh)
+    chainh.mine(10)  # no event for a while: the catch-up below stores few event blocks
+    fork_point = chainh.rpc("evm_snapshot")
+    orphan = mint(chainh, chainh.account(5), 2, 1)
+    chainh.mine(1)
+    indexer_process_once()  # one range from the deployment block to the head
+    assert ChainEvent.objects.filter(tx_hash=HexBytes(orphan["transactionHash"]).to_0x_hex())
+
+    chainh.rpc("evm_revert", [fork_point])  # a 2-block reorg
+    mint(chainh, chainh.account(6), 1, 2)
+    chainh.mine(2)
+    indexer_process_once()
+    assert cursor(chainh).halted_at is None, cursor(chainh).halt_reason
+    assert not ChainEvent.objects.filter(tx_hash=HexBytes(orphan["transactionHash"]).to_0x_hex())
+    assert ChainEvent.objects.filter(event_name="PacksMinted").count() == 1
+    balances_match_chain(chainh)
+
+
 def test_no_stored_block_matching_halts_instead_of_reverting_everything(
     chainh: ChainHelper, rpc_proxy: RpcProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -223,6 +245,11 @@ def enqueue_songs(reference: str, ids: list[int]) -> ChainTransaction:
         )
 
 
+def outbox_pass(chainh: ChainHelper) -> None:
+    outbox_process_once()
+    anvil_settle(chainh.url)
+
+
 def registered(chainh: ChainHelper, song_id: int) -> bool:
     return bool(chainh.contract.functions.songInfo(song_id).call()[0])
 
@@ -233,14 +260,16 @@ def test_a_refused_first_broadcast_still_bumps_the_fees(
     settings.CHAIN_TX_BUMP_AFTER_SECONDS = 0
     rpc_proxy.refuse_sends = 1  # "max fee per gas less than block base fee"
     tx = enqueue_songs("songs:refused", [201])
-    outbox_process_once()
+    outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.status == Status.SENT
     assert tx.last_broadcast_at is None
     assert "base fee" in tx.last_error
 
-    outbox_process_once()  # re-signed with higher fees, broadcast, mined
-    outbox_process_once()
+    outbox_pass(chainh)  # re-signed with higher fees, broadcast, mined
+    settings.CHAIN_TX_BUMP_AFTER_SECONDS = 3600
+    for _ in range(3):
+        outbox_pass(chainh)
     tx.refresh_from_db()
     attempts = list(ChainTransactionAttempt.objects.filter(transaction=tx).order_by("pk"))
     assert len(attempts) == 2
@@ -256,10 +285,10 @@ def test_a_call_refused_every_time_expires_and_frees_its_nonce(
 ) -> None:
     rpc_proxy.refuse_sends = 10**6
     tx = enqueue_songs("songs:refused-forever", [211])
-    outbox_process_once()
+    outbox_pass(chainh)
     settings.CHAIN_TX_MAX_AGE_SECONDS = 0
     settings.CHAIN_TX_BUMP_AFTER_SECONDS = 0
-    outbox_process_once()
+    outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.status == Status.FAILED
     assert tx.failure_reason.startswith("expired")
@@ -268,7 +297,7 @@ def test_a_call_refused_every_time_expires_and_frees_its_nonce(
     settings.CHAIN_TX_MAX_AGE_SECONDS = settings.CHAIN_TX_BUMP_AFTER_SECONDS = 3600
     after = enqueue_songs("songs:after-refusals", [212])
     for _ in range(3):
-        outbox_process_once()
+        outbox_pass(chainh)
     after.refresh_from_db()
     assert after.status == Status.CONFIRMED
     assert after.nonce == tx.nonce  # the sender's queue is not blocked behind it
@@ -278,25 +307,24 @@ def test_nonce_too_low_without_receipt_is_not_requeued_until_evidence(
     chainh: ChainHelper, rpc_proxy: RpcProxy, settings: Any
 ) -> None:
     settings.CHAIN_TX_NONCE_EVIDENCE_BLOCKS = 4
-    settings.CHAIN_TX_BUMP_AFTER_SECONDS = 0  # a consumed nonce is never bumped either
     rpc_proxy.hide_receipts = True  # a node behind: the receipt is not there yet
     rpc_proxy.forward_then_refuse = 1
     rpc_proxy.refusal = "nonce too low"  # one node took it, another says the nonce is used
     tx = enqueue_songs("songs:nonce-low", [221])
-    outbox_process_once()
+    outbox_pass(chainh)
     tx.refresh_from_db()
     assert registered(chainh, 221)  # it did run
     nonce, first_hash = tx.nonce, tx.tx_hash
     for _ in range(3):
         chainh.mine(1)
-        outbox_process_once()
+        outbox_pass(chainh)
         tx.refresh_from_db()
         assert (tx.status, tx.nonce, tx.tx_hash) == (Status.SENT, nonce, first_hash)
     assert ChainTransactionAttempt.objects.filter(transaction=tx).count() == 1
 
     rpc_proxy.hide_receipts = False  # the node caught up
-    outbox_process_once()
-    outbox_process_once()
+    outbox_pass(chainh)
+    outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.status == Status.CONFIRMED
     assert (tx.nonce, tx.tx_hash) == (nonce, first_hash)
@@ -330,11 +358,11 @@ def test_a_replaced_transaction_is_requeued_only_after_evidence(
 
     rpc_proxy.replace_send = replace
     tx = enqueue_songs("songs:replaced", [231])
-    outbox_process_once()
+    outbox_pass(chainh)
     rpc_proxy.replace_send = None
     first_nonce = ChainTransaction.objects.get(pk=tx.pk).nonce
     for _ in range(2):
-        outbox_process_once()
+        outbox_pass(chainh)
         tx.refresh_from_db()
         assert tx.status == Status.SENT
         assert tx.nonce == first_nonce
@@ -342,7 +370,7 @@ def test_a_replaced_transaction_is_requeued_only_after_evidence(
 
     chainh.mine(4)
     for _ in range(3):
-        outbox_process_once()
+        outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.status == Status.CONFIRMED
     assert tx.nonce == first_nonce + 1
@@ -354,12 +382,12 @@ def test_a_dropped_broadcast_is_sent_again_with_the_same_bytes(
 ) -> None:
     rpc_proxy.drop_sends = 1  # accepted, then lost by the node
     tx = enqueue_songs("songs:dropped-by-node", [241])
-    outbox_process_once()
+    outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.last_broadcast_at is not None
     assert not registered(chainh, 241)
     for _ in range(3):
-        outbox_process_once()
+        outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.status == Status.CONFIRMED
     assert rpc_proxy.sent_raw == [tx.raw_tx, tx.raw_tx]
@@ -395,7 +423,7 @@ def test_rate_limits_and_timeouts_back_off_and_lose_nothing(
 
     ChainTransaction.objects.filter(pk=tx.pk).update(next_attempt_at=None)
     for _ in range(2):
-        outbox_process_once()
+        outbox_pass(chainh)
     tx.refresh_from_db()
     assert tx.status == Status.CONFIRMED
     assert registered(chainh, 251)

@@ -2,6 +2,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.models import Count
 
@@ -10,7 +11,7 @@ from chain.client import reset_clients
 from chain.config import signer_address
 from chain.models import ChainTransaction, ChainTransactionAttempt
 from chain.outbox import chain_tx_enqueue, on_tx_status, outbox_process_once
-from tests.chain.conftest import ChainHelper
+from tests.chain.conftest import ChainHelper, anvil_settle
 
 pytestmark = pytest.mark.chain
 Status = ChainTransaction.Status
@@ -49,6 +50,7 @@ def debug(chainh: ChainHelper, tx: ChainTransaction) -> str:
 def passes(count: int = 2) -> None:
     for _ in range(count):
         outbox_process_once()
+        anvil_settle(django_settings.CHAIN_RPC_URL)
 
 
 def registered(chainh: ChainHelper, song_id: int) -> bool:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from chain import tasks
 from chain.models import ChainTransaction
 from core.models import WorkerHeartbeat
-from tests.chain.conftest import ChainHelper
+from tests.chain.conftest import ChainHelper, anvil_settle
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 
@@ -61,6 +61,7 @@ def test_tasks_run_the_passes_and_skip_overlapping_runs(chainh: ChainHelper) -> 
     assert tx.status == ChainTransaction.Status.QUEUED
     cache.delete("chain-task-lock:outbox")
     tasks.outbox_pass()
+    anvil_settle(chainh.url)  # automine answers before the block exists
     tasks.outbox_pass()
     tx.refresh_from_db()
     assert tx.status == ChainTransaction.Status.CONFIRMED
