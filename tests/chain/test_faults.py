@@ -11,11 +11,13 @@ import pytest
 import requests
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import ProtectedError
 from eth_account import Account
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import Wei
 
+from chain import events
 from chain.config import signer_account
 from chain.indexer import indexer_process_once
 from chain.models import (
@@ -208,28 +210,58 @@ def settle_crypto_order(chainh: ChainHelper) -> tuple[Order, str]:
     return order, fork_point
 
 
-def test_a_reversal_that_cannot_apply_halts_with_its_reason_instead_of_wedging(
-    chainh: ChainHelper, rpc_proxy: RpcProxy
+def test_a_reversal_that_raises_halts_with_its_reason_and_reverts_nothing(
+    chainh: ChainHelper, rpc_proxy: RpcProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A reorg takes back a crypto purchase whose pack the fan already started to open:
-    `order_unsettle_crypto` cannot delete the pack (ProtectedError). Before, every pass raised
-    and rolled back, forever."""
-    order, fork_point = settle_crypto_order(chainh)
-    pack = Pack.objects.get(order=order)
-    assert pack.custody == Custody.SELF
-    fan = order.user
-    pack_open(user=fan, pack_id=pack.pk)  # the fan asked to open: the pack is "opening"
+    """A revert handler that raises (a bug, a protected row) used to roll back every pass, and
+    the indexer retried the same rewind forever."""
+    setup_batch(chainh)
+    fork_point = chainh.rpc("evm_snapshot")
+    mint(chainh, chainh.account(5), 2, 1)
+    chainh.mine(1)
+    indexer_process_once()
     before = snapshot_of_indexed_state()
 
+    def cannot_undo(event: ChainEvent) -> None:
+        raise ProtectedError("pack 7 is referenced by an opening", set())
+
+    monkeypatch.setitem(events._reverters, "PacksMinted", [cannot_undo])
     chainh.rpc("evm_revert", [fork_point])
     chainh.mine(3)
     assert indexer_process_once() == 0  # no exception: the indexer is not wedged
     state = cursor(chainh)
     assert state.halted_at is not None
-    assert "PacksPurchased" in state.halt_reason
+    assert "cannot undo PacksMinted" in state.halt_reason
     assert "ProtectedError" in state.halt_reason
-    assert snapshot_of_indexed_state() == before  # nothing half-reverted
-    assert Pack.objects.filter(pk=pack.pk).exists()
+    assert "pack 7 is referenced by an opening" in state.halt_reason
+    assert snapshot_of_indexed_state() == before  # the transfers' undo was rolled back too
+
+
+def test_a_reorg_of_a_purchase_whose_pack_is_being_opened_never_wedges(
+    chainh: ChainHelper, rpc_proxy: RpcProxy
+) -> None:
+    """A reorg takes back a crypto purchase whose pack the fan already asked to open. The
+    order is either unsettled cleanly or the indexer halts naming the event; before, the pack's
+    opening made `order_unsettle_crypto` raise ProtectedError on every pass."""
+    order, fork_point = settle_crypto_order(chainh)
+    pack = Pack.objects.get(order=order)
+    assert pack.custody == Custody.SELF
+    pack_open(user=order.user, pack_id=pack.pk)
+    before = snapshot_of_indexed_state()
+
+    chainh.rpc("evm_revert", [fork_point])
+    chainh.mine(3)
+    indexer_process_once()  # must not raise
+    state = cursor(chainh)
+    order.refresh_from_db()
+    if state.halted_at is None:
+        assert order.status == OrderStatus.PENDING
+        assert not Pack.objects.filter(order=order).exists()
+        balances_match_chain(chainh)
+    else:
+        assert "cannot undo PacksPurchased" in state.halt_reason
+        assert snapshot_of_indexed_state() == before  # nothing half-reverted
+        assert order.status == OrderStatus.FULFILLED
 
 
 # --------------------------------------------------------------------------- outbox
