@@ -32,7 +32,14 @@ from chain.outbox import chain_tx_enqueue, outbox_process_once
 from payments.models import Order, OrderStatus
 from tests.chain.conftest import ChainHelper, anvil_settle
 from tests.chain.rpc_proxy import RpcProxy
-from tests.chain.test_indexer import BATCH, PRICE, balances_match_chain, mint, setup_batch
+from tests.chain.test_indexer import (
+    BATCH,
+    PRICE,
+    balances_match_chain,
+    custodial,
+    mint,
+    setup_batch,
+)
 from tests.conftest import SchemaCheckedClient
 from tests.factories import make_order, make_song, make_user
 from trackpacks.models import Batch, Custody, Pack
@@ -57,9 +64,9 @@ def cursor(chainh: ChainHelper) -> IndexerCursor:
 def indexed_with_history(chainh: ChainHelper) -> None:
     """A batch, two mints a few blocks apart, all indexed (through the proxy, no fault)."""
     setup_batch(chainh)
-    mint(chainh, chainh.account(5), 3, 1)
+    mint(chainh, 5, 3, 1)
     chainh.mine(2)
-    mint(chainh, chainh.account(6), 2, 2)
+    mint(chainh, 6, 2, 2)
     chainh.mine(1)
     assert indexer_process_once() > 0
     assert cursor(chainh).last_block == chainh.w3.eth.block_number
@@ -84,7 +91,7 @@ def test_a_lagging_node_is_not_a_reorg(chainh: ChainHelper, rpc_proxy: RpcProxy)
     assert snapshot_of_indexed_state() == before
 
     rpc_proxy.missing_blocks = set()
-    mint(chainh, chainh.account(7), 1, 3)
+    mint(chainh, 7, 1, 3)
     assert indexer_process_once() > 0
     assert cursor(chainh).halted_at is None
     assert ChainEvent.objects.filter(event_name="PacksMinted").count() == 3
@@ -93,7 +100,7 @@ def test_a_lagging_node_is_not_a_reorg(chainh: ChainHelper, rpc_proxy: RpcProxy)
 
 def test_scan_waits_for_a_block_the_node_lost(chainh: ChainHelper, rpc_proxy: RpcProxy) -> None:
     indexed_with_history(chainh)
-    mint(chainh, chainh.account(7), 1, 3)
+    mint(chainh, 7, 1, 3)
     head = chainh.w3.eth.block_number
     rpc_proxy.missing_blocks = {head}
     assert indexer_process_once() == 0
@@ -115,7 +122,7 @@ def test_a_rewind_deeper_than_the_bound_halts_and_health_turns_red(
     setup_batch(chainh)
     fork_point = chainh.rpc("evm_snapshot")
     for ref in range(1, 6):
-        mint(chainh, chainh.account(5), 1, ref)
+        mint(chainh, 5, 1, ref)
         assert indexer_process_once() > 0  # one stored block per mint
     assert health_of_chain(api)[1]["ok"] is True
     before = snapshot_of_indexed_state()
@@ -137,7 +144,7 @@ def test_a_rewind_deeper_than_the_bound_halts_and_health_turns_red(
     indexer_process_once()
     assert cursor(chainh).halted_at is None
     assert not ChainEvent.objects.filter(event_name="PacksMinted").exists()
-    assert not TokenBalance.objects.filter(balance__gt=0, address=chainh.account(5)).exists()
+    assert not TokenBalance.objects.filter(balance__gt=0, address=custodial(chainh, 5)).exists()
     assert health_of_chain(api)[1]["ok"] is True
 
 
@@ -148,13 +155,13 @@ def test_a_shallow_reorg_right_after_a_long_catch_up_is_undone_not_halted(
     setup_batch(chainh)
     chainh.mine(10)  # no event for a while: the catch-up below stores few event blocks
     fork_point = chainh.rpc("evm_snapshot")
-    orphan = mint(chainh, chainh.account(5), 2, 1)
+    orphan = mint(chainh, 5, 2, 1)
     chainh.mine(1)
     indexer_process_once()  # one range from the deployment block to the head
     assert ChainEvent.objects.filter(tx_hash=HexBytes(orphan["transactionHash"]).to_0x_hex())
 
     chainh.rpc("evm_revert", [fork_point])  # a 2-block reorg
-    mint(chainh, chainh.account(6), 1, 2)
+    mint(chainh, 6, 1, 2)
     chainh.mine(2)
     indexer_process_once()
     assert cursor(chainh).halted_at is None, cursor(chainh).halt_reason
@@ -217,7 +224,7 @@ def test_a_reversal_that_raises_halts_with_its_reason_and_reverts_nothing(
     the indexer retried the same rewind forever."""
     setup_batch(chainh)
     fork_point = chainh.rpc("evm_snapshot")
-    mint(chainh, chainh.account(5), 2, 1)
+    mint(chainh, 5, 2, 1)
     chainh.mine(1)
     indexer_process_once()
     before = snapshot_of_indexed_state()
