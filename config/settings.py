@@ -139,6 +139,12 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 STRIPE_EVENT_RETENTION_DAYS = env_int("STRIPE_EVENT_RETENTION_DAYS", 7)
 ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
 ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 10)
+# Anti-hoarding: unpaid orders one account may hold at once, and packs of one batch it may
+# hold (reserved, paid or delivered) in all.
+ORDER_MAX_PENDING_PER_USER = env_int("ORDER_MAX_PENDING_PER_USER", 3)
+ORDER_MAX_PACKS_PER_BATCH_PER_USER = env_int("ORDER_MAX_PACKS_PER_BATCH_PER_USER", 20)
+# Songs from card-bought packs stay in custody this long after the payment (chargeback risk).
+CARD_WITHDRAWAL_HOLD_HOURS = env_int("CARD_WITHDRAWAL_HOLD_HOURS", 72)
 
 # Stripe (card payments). Without a real secret key the app talks to localstripe on
 # STRIPE_API_BASE (`make run` starts it) with local test credentials; empty base = Stripe.
@@ -471,6 +477,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "chain.tasks.heartbeat", "schedule": 5.0, "options": {"expires": 5.0}},
     "orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 30.0},
     "housekeeping": {"task": "core.tasks.housekeeping", "schedule": 3600.0},
+    # Captures, cancels and refunds owed to Stripe (payments.models.StripeCall).
+    "stripe-calls": {
+        "task": "payments.tasks.stripe_calls",
+        "schedule": 2.0,
+        "options": {"expires": 2.0},
+    },
     "openings-retry-stuck": {"task": "trackpacks.tasks.openings_retry_stuck", "schedule": 60.0},
 }
 if CHAIN_ID == LOCAL_CHAIN_ID:

@@ -25,11 +25,15 @@ class OrderStatus(models.TextChoices):
     FAILED = "failed"
     EXPIRED = "expired"
     REFUNDED = "refunded"
+    CANCELED = "canceled"  # the buyer (or Stripe) cancelled before paying
     REVIEW = "review"  # paid in a way that does not match the order; a human decides
 
 
-# An order in one of these states holds its packs out of the batch's `available` count.
-HOLDS_INVENTORY = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REVIEW)
+class DisputeStatus(models.TextChoices):
+    NONE = ""
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
 
 
 class Order(TimeStampedModel):
@@ -54,6 +58,16 @@ class Order(TimeStampedModel):
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     tx_hash = models.CharField(max_length=66, blank=True)
+    # True while `quantity` packs of the batch are counted out of `Batch.available` for this
+    # order; flipped only together with that count (payments.services), so for every batch
+    # sum(quantity of reserved orders) + available == supply.
+    reserved = models.BooleanField(default=False)
+    # Card: the money is taken only after the packs exist (authorise, mint, then capture).
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    dispute_status = models.CharField(
+        max_length=8, choices=DisputeStatus.choices, default=DisputeStatus.NONE, blank=True
+    )
     status_reason = models.CharField(max_length=200, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     # Handed to Stripe Elements / PaymentSheet; it can confirm this payment, not read the account.
@@ -67,6 +81,53 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.method}, {self.status})"
+
+    @property
+    def frozen(self) -> bool:
+        """Its packs cannot be opened and their songs cannot be withdrawn (chargeback risk)."""
+        return self.dispute_status in FROZEN_DISPUTES or self.status in FROZEN_STATUSES
+
+
+FROZEN_DISPUTES = (DisputeStatus.OPEN, DisputeStatus.LOST)
+FROZEN_STATUSES = (OrderStatus.REFUNDED, OrderStatus.REVIEW)
+
+
+class StripeCall(TimeStampedModel):
+    """A call we owe Stripe (capture, cancel or refund of an order's PaymentIntent), written in
+    the same DB transaction as the decision and retried by a worker until Stripe answers. The
+    Stripe idempotency key makes a repeat harmless."""
+
+    class Action(models.TextChoices):
+        CAPTURE = "capture"
+        CANCEL = "cancel"
+        REFUND = "refund"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"  # Stripe refused for good; the order says why
+        SUPERSEDED = "superseded"  # a later decision made this call unnecessary
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="stripe_calls")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "action"], name="stripe_call_once_per_action")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} for order {self.order_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"order:{self.order.order_ref}:{self.action}"
 
 
 class StripeEvent(models.Model):

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,8 +20,15 @@ from chain.models import ChainTransaction
 from chain.outbox import chain_tx_enqueue
 from chain.wallet_calls import contract_address, encode_call
 from core.errors import ApplicationError, Conflict
-from payments.models import HOLDS_INVENTORY, Order, OrderStatus, PaymentMethod, StripeEvent
-from payments.stripe_client import payment_intent_cancel, payment_intent_create
+from payments import stripe_client
+from payments.models import (
+    DisputeStatus,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    StripeCall,
+    StripeEvent,
+)
 from trackpacks.models import Batch, ChainStatus, Custody, PackStatus
 from trackpacks.services import batch_release_inventory, packs_issue
 
@@ -36,6 +43,29 @@ def _reserve(*, batch_id: int, quantity: int) -> None:
         raise Conflict("Not enough packs left in this batch.", code="sold_out")
 
 
+def _reserve_again(order: Order) -> bool:
+    """Takes a released order's packs out of the inventory again, only if they are still
+    there (a conditional UPDATE: never below zero, never a clamp). The order is locked."""
+    if order.reserved:
+        return True
+    taken = Batch.objects.filter(pk=order.batch_id, available__gte=order.quantity).update(
+        available=F("available") - order.quantity
+    )
+    if taken:
+        order.reserved = True
+        order.save(update_fields=["reserved", "updated_at"])
+    return bool(taken)
+
+
+def _release(order: Order) -> None:
+    """Puts a locked order's packs back on sale, once."""
+    if not order.reserved:
+        return
+    batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+    order.reserved = False
+    order.save(update_fields=["reserved", "updated_at"])
+
+
 def _orderable_batch(*, batch_id: int) -> Batch:
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -43,6 +73,31 @@ def _orderable_batch(*, batch_id: int) -> Batch:
     if not batch.sale_open or batch.chain_status != ChainStatus.REGISTERED:
         raise ApplicationError("This batch is not on sale.", code="batch_not_on_sale")
     return batch
+
+
+def _check_user_limits(*, user: User, batch_id: int, quantity: int) -> None:
+    """Anti-hoarding: a few accounts must not be able to reserve a whole drop. The caller
+    holds the user's row lock, so one user's concurrent orders are counted one by one."""
+    pending = Order.objects.filter(user=user, status=OrderStatus.PENDING).count()
+    if pending >= settings.ORDER_MAX_PENDING_PER_USER:
+        raise Conflict(
+            "You have too many unpaid orders; pay for or cancel one first.",
+            code="too_many_pending_orders",
+            details={"limit": settings.ORDER_MAX_PENDING_PER_USER, "pending": pending},
+        )
+    held = (
+        Order.objects.filter(user=user, batch_id=batch_id, reserved=True).aggregate(
+            total=Sum("quantity")
+        )["total"]
+        or 0
+    )
+    limit = settings.ORDER_MAX_PACKS_PER_BATCH_PER_USER
+    if held + quantity > limit:
+        raise ApplicationError(
+            f"At most {limit} packs of this batch per buyer.",
+            code="batch_limit_reached",
+            details={"limit": limit, "held": held},
+        )
 
 
 @transaction.atomic
@@ -53,6 +108,8 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
             code="invalid_quantity",
         )
     batch = _orderable_batch(batch_id=batch_id)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _check_user_limits(user=user, batch_id=batch.pk, quantity=quantity)
     payer = ""
     if method == PaymentMethod.CRYPTO:
         payer = user.wallet_address or ""
@@ -71,6 +128,7 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
         currency=batch.currency,
         amount_wei=batch.price_wei * quantity,
         payer_address=payer,
+        reserved=True,  # the _reserve below takes the packs, or everything rolls back
         expires_at=timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
     )
     if method == PaymentMethod.CRYPTO:
@@ -86,13 +144,13 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
         _reserve(batch_id=batch.pk, quantity=quantity)
     except Conflict:
         if order.stripe_payment_intent_id:
-            payment_intent_cancel(payment_intent_id=order.stripe_payment_intent_id)
+            stripe_client.payment_intent_cancel(payment_intent_id=order.stripe_payment_intent_id)
         raise
     return order
 
 
 def _payment_intent_attach(*, order: Order) -> None:
-    intent = payment_intent_create(
+    intent = stripe_client.payment_intent_create(
         amount_cents=order.amount_cents,
         currency=order.currency,
         order_id=order.pk,
@@ -107,14 +165,6 @@ def _locked_order(**lookup: Any) -> Order | None:
     """The order row, locked until the end of the transaction (every status change takes it)."""
     return (
         Order.objects.select_for_update().select_related("batch", "user").filter(**lookup).first()
-    )
-
-
-def _retake_released_inventory(order: Order) -> None:
-    # The payment was taken after the reservation was released (expired, failed): the
-    # buyer gets the packs, so they leave the inventory again.
-    Batch.objects.filter(pk=order.batch_id).update(
-        available=Greatest(F("available") - order.quantity, 0)
     )
 
 
@@ -168,7 +218,7 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
             order.pk,
         )
         return None
-    if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+    if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.CANCELED):
         if order.tx_hash.lower() != purchase.tx_hash.lower():
             # Buyer references are not stored on chain, so a wallet can pay twice for one
             # order: the second purchase's packs are in the wallet but not in any order.
@@ -179,8 +229,12 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
                 purchase.quantity,
             )
         return order
-    if order.status == OrderStatus.EXPIRED:
-        _retake_released_inventory(order)
+    if not _reserve_again(order):
+        # Paid on chain after the reservation ended and the packs were sold again: the chain's
+        # supply is the real limit, so the buyer keeps them; a card order still waiting for its
+        # mint then fails on chain and its authorisation is cancelled (never captured).
+        logger.error("Order %s paid on chain after its packs were sold again", order.pk)
+        order.status_reason = "paid_after_release_without_stock"
     now = timezone.now()
     order.tx_hash = purchase.tx_hash
     problem = crypto_purchase_problem(order=order, purchase=purchase)
@@ -197,7 +251,16 @@ def order_settle_crypto(*, purchase: CryptoPurchase) -> Order | None:
     )
     order.status = OrderStatus.FULFILLED
     order.paid_at = order.fulfilled_at = now
-    order.save(update_fields=["status", "paid_at", "fulfilled_at", "tx_hash", "updated_at"])
+    order.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "paid_at",
+            "fulfilled_at",
+            "tx_hash",
+            "updated_at",
+        ]
+    )
     return order
 
 
@@ -216,23 +279,39 @@ def order_unsettle_crypto(*, order_ref: str, tx_hash: str) -> None:
     order.save()
 
 
+@transaction.atomic
 def order_expire(*, order_id: int) -> bool:
-    with transaction.atomic():
-        order = _locked_order(pk=order_id)
-        if (
-            order is None
-            or order.status != OrderStatus.PENDING
-            or order.expires_at > timezone.now()
-        ):
-            return False
-        order.status = OrderStatus.EXPIRED
-        order.save(update_fields=["status", "updated_at"])
-        batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+    order = _locked_order(pk=order_id)
+    if order is None or order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
+        return False
+    order.status = OrderStatus.EXPIRED
+    order.save(update_fields=["status", "updated_at"])
+    _release(order)
     if order.stripe_payment_intent_id:
-        # After the commit: the order is expired either way. A payment that still succeeds
-        # (the cancel lost a race) re-takes the inventory when its webhook arrives.
-        payment_intent_cancel(payment_intent_id=order.stripe_payment_intent_id)
+        # Durable: a worker cancels the PaymentIntent (retrying until Stripe answers). An
+        # authorisation that still lands first is honoured if the packs are still there.
+        stripe_call_enqueue(order=order, action=StripeCall.Action.CANCEL)
     return True
+
+
+@transaction.atomic
+def order_cancel(*, user: User, order_id: int) -> Order:
+    """The buyer gives up an unpaid order: the packs go back on sale at once."""
+    order = _locked_order(pk=order_id, user=user)
+    if order is None:
+        raise ApplicationError("Order not found.", code="not_found", status_code=404)
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(
+            f"This order is {order.status}; only a pending order can be cancelled.",
+            code="order_not_pending",
+        )
+    order.status = OrderStatus.CANCELED
+    order.status_reason = "canceled_by_buyer"
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    _release(order)
+    if order.stripe_payment_intent_id:
+        stripe_call_enqueue(order=order, action=StripeCall.Action.CANCEL)
+    return order
 
 
 def orders_expire_due() -> int:
@@ -320,26 +399,86 @@ def _order_flag(order: Order, reason: str) -> None:
     logger.warning("Order %s flagged for review: %s", order.pk, order.status_reason)
 
 
-def _card_payment_succeeded(intent: dict[str, Any]) -> None:
+def _set_reason(order: Order, reason: str) -> None:
+    order.status_reason = reason[:200]
+    order.save(update_fields=["status_reason", "updated_at"])
+
+
+# Released reservations (the order was never paid): a late payment may still take them back.
+_RELEASED = (OrderStatus.EXPIRED, OrderStatus.CANCELED, OrderStatus.FAILED)
+
+
+def _give_payment_back(order: Order, *, captured: bool) -> None:
+    """We will not deliver: cancel the authorisation, or refund money already captured."""
+    if captured:
+        stripe_call_enqueue(order=order, action=StripeCall.Action.REFUND)
+    else:
+        stripe_call_enqueue(order=order, action=StripeCall.Action.CANCEL)
+
+
+def _late_payment_accepted(order: Order, *, captured: bool) -> bool:
+    """A payment for an order whose reservation was released (expired or cancelled before
+    Stripe told us it was paid). It is honoured only if our cancel has not reached Stripe yet
+    and the packs are still on sale; otherwise the money goes back and the order says why."""
+    cancel = (
+        StripeCall.objects.select_for_update()
+        .filter(order=order, action=StripeCall.Action.CANCEL)
+        .first()
+    )
+    if cancel is not None and cancel.status == StripeCall.Status.DONE:
+        if captured:
+            stripe_call_enqueue(order=order, action=StripeCall.Action.REFUND)
+        _set_reason(order, "paid_after_cancel: payment cancelled")
+        return False
+    if _reserve_again(order):
+        if cancel is not None and cancel.status == StripeCall.Status.PENDING:
+            cancel.status = StripeCall.Status.SUPERSEDED
+            cancel.save(update_fields=["status", "updated_at"])
+        return True
+    _give_payment_back(order, captured=captured)
+    refund_or_cancel = "refunded" if captured else "authorisation cancelled"
+    _set_reason(order, f"sold_out_after_release: payment {refund_or_cancel}")
+    return False
+
+
+def _card_payment_received(intent: dict[str, Any], *, captured: bool) -> None:
+    """An authorisation (`requires_capture`) or a captured payment (`succeeded`)."""
     order = _locked_card_order(payment_intent_id=str(intent.get("id", "")))
     if order is None:
-        logger.warning("payment_intent.succeeded for no order: %s", intent.get("id"))
+        logger.warning("Card payment for no order: %s", intent.get("id"))
         return
-    if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED):
-        return  # already paid, refunded or under review: a late or repeated event
-    if order.status != OrderStatus.PENDING:
-        # The reservation was released, but the money was taken: the buyer gets the packs.
-        _retake_released_inventory(order)
-    order.paid_at = timezone.now()
-    received = intent["amount_received"] if "amount_received" in intent else intent.get("amount")
+    if order.paid_at is not None:
+        # Already accepted (or refused as a mismatch): a repeat, or the capture confirmed.
+        if captured and order.captured_at is None and order.status != OrderStatus.REFUNDED:
+            order.captured_at = timezone.now()
+            order.save(update_fields=["captured_at", "updated_at"])
+        return
+    if order.status == OrderStatus.REFUNDED:
+        return
+    if order.status in _RELEASED and not _late_payment_accepted(order, captured=captured):
+        return
+    now = timezone.now()
+    order.paid_at = order.authorised_at = now
+    order.captured_at = now if captured else None
+    if captured:
+        amount = intent.get("amount_received", intent.get("amount"))
+    else:
+        amount = intent.get("amount_capturable", intent.get("amount"))
     problem = card_payment_problem(
-        order=order, amount=int(received or 0), currency=str(intent.get("currency", ""))
+        order=order, amount=int(amount or 0), currency=str(intent.get("currency", ""))
     )
     if problem is not None:
+        # Held (not captured, not cancelled) until a human decides.
+        order.save(update_fields=["authorised_at", "captured_at"])
         _order_flag(order, problem)
         return
     order.status = OrderStatus.PAID
-    order.save(update_fields=["status", "paid_at", "updated_at"])
+    order.status_reason = ""
+    order.save(
+        update_fields=[
+            "status", "status_reason", "paid_at", "authorised_at", "captured_at", "updated_at"
+        ]
+    )  # fmt: skip
     chain_tx_enqueue(
         sender_role="minter",
         function="mintPacks",
@@ -349,14 +488,31 @@ def _card_payment_succeeded(intent: dict[str, Any]) -> None:
     )
 
 
-def _card_payment_ended(intent: dict[str, Any], *, reason: str) -> None:
+def _card_payment_failed(intent: dict[str, Any]) -> None:
+    """Not final: the buyer may retry on the same PaymentIntent, so the packs stay reserved
+    until the order is cancelled or expires."""
     order = _locked_card_order(payment_intent_id=str(intent.get("id", "")))
     if order is None or order.status != OrderStatus.PENDING:
         return
-    order.status = OrderStatus.FAILED
-    order.status_reason = reason
-    order.save(update_fields=["status", "status_reason", "updated_at"])
-    batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+    error = intent.get("last_payment_error") or {}
+    code = error.get("code") or error.get("decline_code") if isinstance(error, dict) else None
+    _set_reason(order, f"payment_failed: {code}" if code else "payment_failed")
+
+
+def _card_payment_canceled(intent: dict[str, Any]) -> None:
+    order = _locked_card_order(payment_intent_id=str(intent.get("id", "")))
+    if order is None:
+        return
+    if order.status == OrderStatus.PENDING:
+        order.status = OrderStatus.CANCELED
+        order.status_reason = "canceled"
+        order.save(update_fields=["status", "status_reason", "updated_at"])
+        _release(order)
+        return
+    if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED) and order.captured_at is None:
+        # The authorisation is gone (Stripe voids it after 7 days, or someone cancelled it in
+        # the dashboard) while we still meant to capture: the packs are frozen for a human.
+        _order_flag(order, "authorisation_canceled")
 
 
 def _card_refunded(charge: dict[str, Any]) -> None:
@@ -367,25 +523,47 @@ def _card_refunded(charge: dict[str, Any]) -> None:
         if order.status != OrderStatus.REVIEW:
             _order_flag(order, "partial_refund")
         return
-    if order.status in HOLDS_INVENTORY and not _mint_queued_or_done(order):
-        # Nothing is or will be on chain for this order (the refund overtook the success
+    if not _mint_queued_or_done(order):
+        # Nothing is or will be on chain for this order (the refund overtook the payment
         # event, the payment was under review, or the mint failed): its packs go back on sale.
-        batch_release_inventory(batch_id=order.batch_id, quantity=order.quantity)
+        _release(order)
     order.status = OrderStatus.REFUNDED
-    order.status_reason = "refunded"
+    order.status_reason = order.status_reason or "refunded"
     order.save(update_fields=["status", "status_reason", "updated_at"])
+    # Unopened packs are void; songs from opened ones stay frozen (Order.frozen).
     order.packs.filter(status=PackStatus.UNOPENED).update(
         status=PackStatus.VOID, updated_at=timezone.now()
     )
 
 
+def _dispute_opened(dispute: dict[str, Any]) -> None:
+    order = _locked_card_order(payment_intent_id=str(dispute.get("payment_intent") or ""))
+    if order is None or order.dispute_status in (DisputeStatus.WON, DisputeStatus.LOST):
+        return  # a closed dispute is not reopened by a late "created" event
+    order.dispute_status = DisputeStatus.OPEN
+    order.save(update_fields=["dispute_status", "updated_at"])
+    logger.warning("Order %s disputed: its packs and songs are frozen", order.pk)
+
+
+def _dispute_closed(dispute: dict[str, Any]) -> None:
+    order = _locked_card_order(payment_intent_id=str(dispute.get("payment_intent") or ""))
+    if order is None:
+        return
+    lost = dispute.get("status") == "lost"
+    order.dispute_status = DisputeStatus.LOST if lost else DisputeStatus.WON
+    order.save(update_fields=["dispute_status", "updated_at"])
+
+
 _STRIPE_APPLIERS = {
-    "payment_intent.succeeded": _card_payment_succeeded,
-    "payment_intent.payment_failed": lambda intent: _card_payment_ended(
-        intent, reason="payment_failed"
+    "payment_intent.amount_capturable_updated": lambda intent: _card_payment_received(
+        intent, captured=False
     ),
-    "payment_intent.canceled": lambda intent: _card_payment_ended(intent, reason="canceled"),
+    "payment_intent.succeeded": lambda intent: _card_payment_received(intent, captured=True),
+    "payment_intent.payment_failed": _card_payment_failed,
+    "payment_intent.canceled": _card_payment_canceled,
     "charge.refunded": _card_refunded,
+    "charge.dispute.created": _dispute_opened,
+    "charge.dispute.closed": _dispute_closed,
 }
 
 
@@ -410,7 +588,8 @@ def stripe_event_apply(*, event: dict[str, Any]) -> bool:
 
 
 def card_order_mint_landed(*, order_ref: str, holder: str, quantity: int) -> Order | None:
-    """A `PacksMinted` event: the order's packs exist on chain (applied once by the indexer).
+    """A `PacksMinted` event: the order's packs exist on chain (applied once by the indexer);
+    now, and only now, the authorised payment is captured.
 
     Card references live in their own space on chain (only `mintPacks` writes them), so a
     stranger who copies one into `buyPacks` cannot make our mint revert."""
@@ -434,9 +613,13 @@ def card_order_mint_landed(*, order_ref: str, holder: str, quantity: int) -> Ord
     if order.status == OrderStatus.REFUNDED:
         order.packs.filter(pk__in=[p.pk for p in packs]).update(status=PackStatus.VOID)
         return order
+    if order.status != OrderStatus.PAID:
+        return order
     order.status = OrderStatus.FULFILLED
     order.fulfilled_at = timezone.now()
     order.save(update_fields=["status", "fulfilled_at", "updated_at"])
+    if order.captured_at is None:
+        stripe_call_enqueue(order=order, action=StripeCall.Action.CAPTURE)
     return order
 
 
@@ -456,8 +639,134 @@ def card_order_mint_reverted(*, order_ref: str) -> None:
 
 
 def card_order_mint_failed(*, order_id: int, reason: str) -> None:
-    """The payment was taken but the mint failed: a human refunds or retries."""
+    """The packs could not be minted: nothing was captured, so the authorisation is cancelled
+    (or, for money already captured, refunded) and the packs go back on sale."""
     order = _locked_order(pk=order_id)
     if order is None or order.status != OrderStatus.PAID:
         return
-    _order_flag(order, f"mint_failed: {reason}")
+    order.status = OrderStatus.FAILED
+    order.status_reason = f"mint_failed: {reason}"[:200]
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    _release(order)
+    _give_payment_back(order, captured=order.captured_at is not None)
+    logger.warning("Order %s: %s; payment given back", order.pk, order.status_reason)
+
+
+# --------------------------------------------------------------------------- Stripe calls
+
+
+def stripe_call_enqueue(*, order: Order, action: str) -> StripeCall:
+    """Inside the caller's transaction; at most one call per order and action."""
+    call, created = StripeCall.objects.get_or_create(
+        order=order, action=action, defaults={"next_attempt_at": timezone.now()}
+    )
+    if not created and call.status == StripeCall.Status.SUPERSEDED:
+        call.status = StripeCall.Status.PENDING
+        call.next_attempt_at = timezone.now()
+        call.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    return call
+
+
+def stripe_calls_process_due(*, limit: int = 50) -> int:
+    due = StripeCall.objects.filter(
+        status=StripeCall.Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at", "pk")
+    ids = list(due.values_list("pk", flat=True)[:limit])
+    for call_id in ids:
+        stripe_call_run(call_id=call_id)
+    return len(ids)
+
+
+_STRIPE_ACTIONS = {  # looked up at call time (tests swap in a simulated Stripe)
+    StripeCall.Action.CAPTURE: "payment_intent_capture",
+    StripeCall.Action.CANCEL: "payment_intent_cancel_once",
+    StripeCall.Action.REFUND: "payment_intent_refund",
+}
+# Where Stripe refuses a call because the intent is already where the call would take it.
+_ALREADY_DONE = {
+    StripeCall.Action.CAPTURE: "succeeded",
+    StripeCall.Action.CANCEL: "canceled",
+}
+
+
+def stripe_call_run(*, call_id: int) -> None:
+    """One attempt. Locks in the fixed order order -> call (as the webhook does) and holds
+    them during the request, so two workers never send the same call at once and a webhook
+    decides only after the call's outcome is recorded; the idempotency key covers a crash
+    after Stripe answered."""
+    order_id = StripeCall.objects.filter(pk=call_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return
+    with transaction.atomic():
+        _locked_order(pk=order_id)
+        call = (
+            StripeCall.objects.select_for_update()
+            .select_related("order")
+            .filter(pk=call_id, status=StripeCall.Status.PENDING)
+            .first()
+        )
+        if call is None:
+            return
+        error = _stripe_call_send(call)
+        call.attempts += 1
+        if error is None:
+            call.status = StripeCall.Status.DONE
+        elif error.transient:
+            call.next_attempt_at = timezone.now() + timedelta(seconds=min(2**call.attempts, 300))
+        else:
+            call.status = StripeCall.Status.FAILED
+        call.last_error = (error.message if error else "")[:300]
+        call.save()
+        if call.status == StripeCall.Status.DONE:
+            _stripe_call_done(call)
+        elif call.status == StripeCall.Status.FAILED:
+            _stripe_call_refused(call)
+
+
+@dataclass(frozen=True)
+class _CallError:
+    message: str
+    transient: bool
+
+
+def _stripe_call_send(call: StripeCall) -> _CallError | None:
+    intent_id = call.order.stripe_payment_intent_id
+    try:
+        getattr(stripe_client, _STRIPE_ACTIONS[StripeCall.Action(call.action)])(
+            payment_intent_id=intent_id, idempotency_key=call.idempotency_key
+        )
+    except stripe.StripeError as exc:
+        if stripe_client.is_transient(exc):
+            return _CallError(str(exc), transient=True)
+        try:
+            status = stripe_client.payment_intent_status(payment_intent_id=intent_id)
+        except stripe.StripeError:
+            return _CallError(str(exc), transient=True)
+        if status == _ALREADY_DONE.get(StripeCall.Action(call.action)):
+            return None
+        return _CallError(f"{exc} (intent {status})", transient=False)
+    return None
+
+
+def _stripe_call_done(call: StripeCall) -> None:
+    if call.action != StripeCall.Action.CAPTURE:
+        return
+    order = _locked_order(pk=call.order_id)
+    if order is not None and order.captured_at is None:
+        order.captured_at = timezone.now()
+        order.save(update_fields=["captured_at", "updated_at"])
+
+
+def _stripe_call_refused(call: StripeCall) -> None:
+    order = _locked_order(pk=call.order_id)
+    if order is None:
+        return
+    if call.action == StripeCall.Action.CANCEL and "(intent succeeded)" in call.last_error:
+        # Captured after all (not by us): the money goes back instead.
+        stripe_call_enqueue(order=order, action=StripeCall.Action.REFUND)
+        return
+    logger.error("Stripe refused to %s order %s: %s", call.action, order.pk, call.last_error)
+    if call.action == StripeCall.Action.CAPTURE and order.status == OrderStatus.FULFILLED:
+        _order_flag(order, f"capture_failed: {call.last_error}")
+    else:
+        _set_reason(order, f"{call.action}_failed")

@@ -52,8 +52,10 @@ def payment_intent_create(
             params={
                 "amount": amount_cents,
                 "currency": currency,
-                # No payment-method list: Stripe then offers the dashboard's methods (cards
-                # included), and localstripe accepts the request as it is.
+                # Cards only: a card authorisation is known at once and can be held until
+                # the packs exist on chain, then captured (or cancelled if the mint fails).
+                "allowed_payment_method_types": ["card"],
+                "capture_method": "manual",
                 "metadata": {"order_id": str(order_id), "order_ref": order_ref},
             },
             # order_ref is random per order; a database primary key can come back after a
@@ -73,6 +75,39 @@ def payment_intent_cancel(*, payment_intent_id: str) -> bool:
         logger.warning("Could not cancel PaymentIntent %s: %s", payment_intent_id, exc)
         return False
     return True
+
+
+# The calls below raise stripe.StripeError; payments.services.stripe_call_run retries them.
+
+
+def payment_intent_capture(*, payment_intent_id: str, idempotency_key: str) -> None:
+    stripe_client().v1.payment_intents.capture(
+        payment_intent_id, options={"idempotency_key": idempotency_key}
+    )
+
+
+def payment_intent_cancel_once(*, payment_intent_id: str, idempotency_key: str) -> None:
+    stripe_client().v1.payment_intents.cancel(
+        payment_intent_id, options={"idempotency_key": idempotency_key}
+    )
+
+
+def payment_intent_refund(*, payment_intent_id: str, idempotency_key: str) -> None:
+    stripe_client().v1.refunds.create(
+        params={"payment_intent": payment_intent_id},
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def payment_intent_status(*, payment_intent_id: str) -> str:
+    return str(stripe_client().v1.payment_intents.retrieve(payment_intent_id).status)
+
+
+def is_transient(exc: stripe.StripeError) -> bool:
+    """Worth retrying: the network, a rate limit, or Stripe's own 5xx."""
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError):
+        return True
+    return exc.http_status is None or exc.http_status >= 500
 
 
 class InvalidWebhook(ApplicationError):

@@ -17,6 +17,14 @@ def orders_expire() -> None:
 
 
 @shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
+def stripe_calls() -> None:
+    """Captures, cancels and refunds owed to Stripe, retried until Stripe answers."""
+    from payments.services import stripe_calls_process_due
+
+    stripe_calls_process_due()
+
+
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]
 def idempotency_keys_purge() -> None:
     from core.idempotency import idempotency_keys_purge as purge
 

@@ -28,6 +28,23 @@ def _is_json(response: Any) -> bool:
     return str(response.get("Content-Type", "")).startswith("application/json")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SQLite tests use a database file, not Django's shared in-memory database. With the
+    in-memory one, Django hands the live-server thread the test's own connection, so a test
+    could read a webhook's writes before they were committed (a status set, the packs not yet
+    released): flaky. With a file each thread has its own connection and sees committed rows."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     cache.clear()  # throttle counters live in the cache

@@ -71,5 +71,8 @@ def make_order(*, user: User, batch: Batch, **fields: Any) -> Order:
         "currency": batch.currency,
         "amount_wei": batch.price_wei * quantity,
         "expires_at": timezone.now() + timedelta(minutes=30),
+        # As the services leave it: these states hold their packs out of Batch.available.
+        "reserved": fields.get("status", OrderStatus.PENDING)
+        in (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REVIEW),
     }
     return Order.objects.create(user=user, batch=batch, quantity=quantity, **{**defaults, **fields})

@@ -1,12 +1,17 @@
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
+from payments.models import FROZEN_DISPUTES, OrderStatus, PaymentMethod
 from trackpacks.models import (
     PACK_ID_OFFSET,
     Batch,
+    Custody,
     Opening,
     Pack,
     PackStatus,
@@ -15,6 +20,29 @@ from trackpacks.models import (
     Song,
     Withdrawal,
 )
+
+
+def card_songs_locked(*, user: User, token_id: int) -> int:
+    """How many custodial copies of a song came from card orders that may still be charged
+    back: paid within CARD_WITHDRAWAL_HOLD_HOURS, disputed, refunded or under review. Those
+    copies stay in custody (stolen card -> open -> withdraw -> sell -> chargeback)."""
+    hold_start = timezone.now() - timedelta(hours=settings.CARD_WITHDRAWAL_HOLD_HOURS)
+    at_risk = (
+        Q(opening__pack__order__paid_at__isnull=True)
+        | Q(opening__pack__order__paid_at__gt=hold_start)
+        | Q(opening__pack__order__status__in=(OrderStatus.REFUNDED, OrderStatus.REVIEW))
+        | Q(opening__pack__order__dispute_status__in=FROZEN_DISPUTES)
+    )
+    return (
+        RevealedSong.objects.filter(
+            song__token_id=token_id,
+            opening__pack__owner=user,
+            opening__pack__custody=Custody.CUSTODIAL,
+            opening__pack__order__method=PaymentMethod.CARD,
+        )
+        .filter(at_risk)
+        .count()
+    )
 
 
 def song_list() -> QuerySet[Song]:

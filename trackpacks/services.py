@@ -37,7 +37,7 @@ from trackpacks.models import (
     Withdrawal,
     WithdrawalStatus,
 )
-from trackpacks.selectors import openings_stuck
+from trackpacks.selectors import card_songs_locked, openings_stuck
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def pack_open(*, user: User, pack_id: int) -> OpenResult:
     intent that is never acted on simply expires). Asking again renews the intent."""
     pack = (
         Pack.objects.select_for_update()
-        .select_related("batch")
+        .select_related("batch", "order")
         .filter(pk=pack_id, owner=user)
         .first()
     )
@@ -197,6 +197,8 @@ def pack_open(*, user: User, pack_id: int) -> OpenResult:
         raise ApplicationError("Pack not found.", code="not_found", status_code=404)
     if pack.status != PackStatus.UNOPENED:
         raise Conflict(f"This pack is {pack.status}; a pack opens once.", code="pack_not_unopened")
+    if pack.order is not None and pack.order.frozen:
+        raise Conflict("This pack's payment is disputed or under review.", code="pack_frozen")
     if pack.custody == Custody.CUSTODIAL:
         pack.status = PackStatus.OPENING
         pack.save(update_fields=["status", "updated_at"])
@@ -446,6 +448,18 @@ def withdrawal_create(*, user: User, token_id: int, amount: int) -> Withdrawal:
             "Not enough of this song in custody.",
             code="insufficient_balance",
             details={"available": max(available, 0)},
+        )
+    locked_by_card = card_songs_locked(user=locked, token_id=token_id)
+    if amount > available - locked_by_card:
+        raise ApplicationError(
+            "Songs from card purchases stay in custody until the payment can no longer be "
+            "charged back (or while it is disputed or refunded).",
+            code="withdrawal_on_hold",
+            details={
+                "available": max(available - locked_by_card, 0),
+                "on_hold": locked_by_card,
+                "hold_hours": settings.CARD_WITHDRAWAL_HOLD_HOURS,
+            },
         )
     withdrawal = Withdrawal.objects.create(
         user=locked,

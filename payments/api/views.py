@@ -94,6 +94,19 @@ class OrderViewSet(
         )
 
     @extend_schema(
+        operation_id="orders_cancel",
+        tags=["orders"],
+        request=None,
+        responses={200: s.OrderSerializer, 404: error_response(404), 409: error_response(409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Gives up an unpaid order: its packs go back on sale at once and the card payment,
+        if any, is cancelled at Stripe."""
+        order = services.order_cancel(user=request_user(request), order_id=int(pk))
+        return Response(s.OrderSerializer(order).data)
+
+    @extend_schema(
         operation_id="orders_crypto_tx",
         tags=["orders"],
         request=s.CryptoTxInputSerializer,

@@ -21,19 +21,15 @@ from core.localprocs import free_port, stop, wait_for_http
 WEBHOOK_URL = "/api/v1/payments/stripe/webhook/"
 WEBHOOK_SECRET = "whsec_test_trackpacks"
 
-# localstripe pickles its store to /tmp/localstripe.pickle after every write; a test run must
-# neither clobber a developer's `make run` data nor pay for the disk writes.
-_RUN_LOCALSTRIPE = (
-    "import localstripe.resources as r; r.Store.dump_to_disk = lambda self: None; "
-    "from localstripe.server import start; start()"
-)
-
 
 @pytest.fixture(scope="session")
 def localstripe() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-c", _RUN_LOCALSTRIPE, "--port", str(port), "--from-scratch"],
+        [
+            *(sys.executable, "-m", "payments.localstripe_server"),
+            *("--port", str(port), "--from-scratch", "--no-disk"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from core.models import IdempotencyKey
-from payments.models import Order, OrderStatus
-from payments.services import orders_expire_due
+from payments.models import Order, OrderStatus, StripeCall
+from payments.services import orders_expire_due, stripe_calls_process_due
 from tests.factories import make_batch
 from tests.payments.stripe_fixtures import localstripe_get
 from trackpacks.models import Batch
@@ -46,6 +46,7 @@ def test_card_order_creates_a_payment_intent(
     assert intent["amount"] == 1500
     assert intent["currency"] == "usd"
     assert intent["metadata"] == {"order_id": str(body["id"]), "order_ref": body["order_ref"]}
+    assert intent["capture_method"] == "manual"  # authorise now, capture once the packs exist
     order = Order.objects.get(pk=body["id"])
     assert order.stripe_payment_intent_id == card["payment_intent_id"]
     batch.refresh_from_db()
@@ -86,6 +87,7 @@ def test_expiry_cancels_the_payment_intent(auth_api: Any, batch: Batch, stripe_l
     assert orders_expire_due() == 1
     assert Order.objects.get(pk=body["id"]).status == OrderStatus.EXPIRED
     intent_id = body["payment"]["card"]["payment_intent_id"]
+    assert stripe_calls_process_due() == 1  # the worker's durable cancel
     assert localstripe_get(stripe_local, f"/v1/payment_intents/{intent_id}")["status"] == "canceled"
     batch.refresh_from_db()
     assert batch.available == 10
@@ -99,6 +101,20 @@ def test_expiry_survives_a_stripe_outage(
     Order.objects.filter(pk=body["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert orders_expire_due() == 1
     assert Order.objects.get(pk=body["id"]).status == OrderStatus.EXPIRED
+    batch.refresh_from_db()
+    assert batch.available == 10
+
+    stripe_calls_process_due()  # Stripe unreachable: the cancel is kept and retried later
+    [cancel] = StripeCall.objects.all()
+    assert (cancel.action, cancel.status, cancel.attempts) == ("cancel", "pending", 1)
+    assert cancel.next_attempt_at > timezone.now()
+
+    settings.STRIPE_API_BASE = stripe_local
+    StripeCall.objects.update(next_attempt_at=timezone.now())
+    assert stripe_calls_process_due() == 1
+    intent_id = body["payment"]["card"]["payment_intent_id"]
+    assert localstripe_get(stripe_local, f"/v1/payment_intents/{intent_id}")["status"] == "canceled"
+    assert StripeCall.objects.get().status == "done"
 
 
 def test_orders_read_without_a_chain_deployment(settings: Any, tmp_path: Any, user: Any) -> None:

@@ -9,7 +9,7 @@ from accounts.models import User
 from chain.models import ChainTransaction
 from payments import services
 from payments.handlers import _mint_status
-from payments.models import Order, OrderStatus, StripeEvent
+from payments.models import Order, OrderStatus, StripeCall, StripeEvent
 from tests.factories import make_batch, make_order, make_pack, make_user
 from tests.payments.stripe_fixtures import WEBHOOK_URL, deliver, signature_header, stripe_event
 from trackpacks.models import Batch, Custody, PackStatus
@@ -30,6 +30,7 @@ def buyer(db: None) -> User:
 def card_order(batch: Batch, user: User, quantity: int = 2, **fields: Any) -> Order:
     """A pending card order as `order_create` leaves it: inventory reserved, PI attached."""
     Batch.objects.filter(pk=batch.pk).update(available=batch.available - quantity)
+    fields.setdefault("reserved", True)
     return make_order(
         user=user,
         batch=batch,
@@ -41,16 +42,32 @@ def card_order(batch: Batch, user: User, quantity: int = 2, **fields: Any) -> Or
 
 
 def intent(order: Order, **overrides: Any) -> dict[str, Any]:
+    """The PaymentIntent as a `payment_intent.succeeded` event carries it (captured)."""
     return {
         "id": order.stripe_payment_intent_id,
         "object": "payment_intent",
         "amount": order.amount_cents,
         "amount_received": order.amount_cents,
+        "amount_capturable": 0,
+        "capture_method": "manual",
         "currency": order.currency,
         "status": "succeeded",
         "metadata": {"order_id": str(order.pk), "order_ref": order.order_ref},
         **overrides,
     }
+
+
+def authorised(order: Order, **overrides: Any) -> dict[str, Any]:
+    """The PaymentIntent of `payment_intent.amount_capturable_updated`: held, not captured."""
+    return intent(
+        order,
+        **{
+            "status": "requires_capture",
+            "amount_received": 0,
+            "amount_capturable": order.amount_cents,
+            **overrides,
+        },
+    )
 
 
 def available(batch: Batch) -> int:
@@ -115,9 +132,11 @@ def test_unknown_event_type_is_acknowledged_and_ignored(api: Any) -> None:
     assert response.json() == {"received": True, "applied": False}
 
 
-def test_success_pays_and_queues_one_mint(api: Any, chain: Any, batch: Batch, buyer: User) -> None:
+def test_authorisation_pays_and_queues_one_mint_without_capturing(
+    api: Any, chain: Any, batch: Batch, buyer: User
+) -> None:
     order = card_order(batch, buyer)
-    event = stripe_event("payment_intent.succeeded", intent(order))
+    event = stripe_event("payment_intent.amount_capturable_updated", authorised(order))
     first = deliver(api, event)
     assert first.json() == {"received": True, "applied": True}
     assert deliver(api, event).json() == {"received": True, "applied": False}
@@ -125,6 +144,9 @@ def test_success_pays_and_queues_one_mint(api: Any, chain: Any, batch: Batch, bu
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert order.paid_at is not None
+    assert order.authorised_at is not None
+    assert order.captured_at is None
+    assert not StripeCall.objects.exists()  # nothing is captured before the packs exist
     [mint] = mints()
     buyer.refresh_from_db()
     assert mint.sender_role == "minter"
@@ -133,22 +155,35 @@ def test_success_pays_and_queues_one_mint(api: Any, chain: Any, batch: Batch, bu
     assert available(batch) == 8
 
 
-def test_failure_after_success_changes_nothing(
+def test_failure_after_authorisation_changes_nothing(
     api: Any, chain: Any, batch: Batch, buyer: User
 ) -> None:
     order = card_order(batch, buyer)
-    deliver(api, stripe_event("payment_intent.succeeded", intent(order)))
+    deliver(api, stripe_event("payment_intent.amount_capturable_updated", authorised(order)))
     deliver(
         api,
         stripe_event(
             "payment_intent.payment_failed", intent(order, status="requires_payment_method")
         ),
     )
-    deliver(api, stripe_event("payment_intent.canceled", intent(order, status="canceled")))
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert available(batch) == 8
     assert len(mints()) == 1
+
+
+def test_authorisation_cancelled_elsewhere_flags_the_order(
+    api: Any, chain: Any, batch: Batch, buyer: User
+) -> None:
+    """Stripe voids an uncaptured authorisation after 7 days (or someone cancels it in the
+    dashboard): the packs must not be used while nobody has paid for them."""
+    order = card_order(batch, buyer)
+    deliver(api, stripe_event("payment_intent.amount_capturable_updated", authorised(order)))
+    deliver(api, stripe_event("payment_intent.canceled", intent(order, status="canceled")))
+    order.refresh_from_db()
+    assert (order.status, order.status_reason) == (OrderStatus.REVIEW, "authorisation_canceled")
+    assert order.frozen
+    assert available(batch) == 8
 
 
 def test_success_after_cancel_retakes_the_inventory(
@@ -157,10 +192,10 @@ def test_success_after_cancel_retakes_the_inventory(
     order = card_order(batch, buyer)
     deliver(api, stripe_event("payment_intent.canceled", intent(order, status="canceled")))
     order.refresh_from_db()
-    assert order.status == OrderStatus.FAILED
+    assert order.status == OrderStatus.CANCELED
     assert available(batch) == 10
 
-    deliver(api, stripe_event("payment_intent.succeeded", intent(order)))
+    deliver(api, stripe_event("payment_intent.amount_capturable_updated", authorised(order)))
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert available(batch) == 8
@@ -170,7 +205,7 @@ def test_success_after_cancel_retakes_the_inventory(
 def test_success_for_an_expired_order_still_fulfils(
     api: Any, chain: Any, batch: Batch, buyer: User
 ) -> None:
-    order = card_order(batch, buyer, status=OrderStatus.EXPIRED)
+    order = card_order(batch, buyer, status=OrderStatus.EXPIRED, reserved=False)
     Batch.objects.filter(pk=batch.pk).update(available=10)
     deliver(api, stripe_event("payment_intent.succeeded", intent(order)))
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
@@ -196,17 +231,13 @@ def test_mismatched_payment_goes_to_review(
     assert available(batch) == 8  # held until a human decides
 
 
-@pytest.mark.parametrize("event_type", ["payment_intent.payment_failed", "payment_intent.canceled"])
-def test_failure_and_cancel_release_the_reservation(
-    api: Any, batch: Batch, buyer: User, event_type: str
-) -> None:
+def test_cancel_releases_the_reservation_once(api: Any, batch: Batch, buyer: User) -> None:
     order = card_order(batch, buyer, quantity=3)
     assert available(batch) == 7
-    event = stripe_event(event_type, intent(order, status="canceled"))
-    deliver(api, event)
-    deliver(api, event)
+    deliver(api, stripe_event("payment_intent.canceled", intent(order, status="canceled")))
+    deliver(api, stripe_event("payment_intent.canceled", intent(order, status="canceled")))
     order.refresh_from_db()
-    assert order.status == OrderStatus.FAILED
+    assert order.status == OrderStatus.CANCELED
     assert available(batch) == 10
 
 
@@ -299,7 +330,9 @@ def test_mint_landing_fulfils_once(batch: Batch, buyer: User) -> None:
     assert order.packs.count() == 0
 
 
-def test_failed_mint_flags_the_order(batch: Batch, buyer: User) -> None:
+def test_failed_mint_cancels_the_authorisation_and_frees_the_packs(
+    batch: Batch, buyer: User
+) -> None:
     order = card_order(batch, buyer, status=OrderStatus.PAID)
     tx = ChainTransaction(
         function="mintPacks",
@@ -308,9 +341,12 @@ def test_failed_mint_flags_the_order(batch: Batch, buyer: User) -> None:
         failure_reason="reverted: OrderRefAlreadyUsed(bytes32)",
     )
     _mint_status(tx)
+    _mint_status(tx)
     order.refresh_from_db()
-    assert order.status == OrderStatus.REVIEW
+    assert order.status == OrderStatus.FAILED
     assert order.status_reason == "mint_failed: reverted: OrderRefAlreadyUsed(bytes32)"
+    assert available(batch) == 10
+    assert list(StripeCall.objects.values_list("action", "status")) == [("cancel", "pending")]
 
 
 def test_refund_of_a_payment_under_review_frees_the_packs(

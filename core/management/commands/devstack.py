@@ -139,7 +139,7 @@ class Command(BaseCommand):
     def _start_localstripe(self, data_dir: Path) -> Process:
         port = urllib.parse.urlsplit(settings.STRIPE_API_BASE).port or 8420
         log = (data_dir / "localstripe.log").open("ab")
-        command = [str(Path(sys.executable).parent / "localstripe"), "--port", str(port)]
+        command = [sys.executable, "-m", "payments.localstripe_server", "--port", str(port)]
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
     def _start_services(
