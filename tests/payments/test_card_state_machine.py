@@ -268,20 +268,21 @@ class CardOrders(RuleBasedStateMachine):
 
     # --- the merchant and the card holder's bank
 
-    @precondition(lambda self: [i for i in self.intents_in("succeeded") if not i.refunded])
+    def refundable(self) -> list[Intent]:
+        return [i for i in self.intents_in("succeeded") if not i.refunded]
+
+    def disputable(self) -> list[Intent]:
+        return [i for i in self.intents_in("succeeded") if i.dispute in ("", "open")]
+
+    @precondition(lambda self: bool(self.refundable()))
     @rule(index=st.integers(0, 20))
     def merchant_refunds(self, index: int) -> None:
-        intent = self.pick([i for i in self.intents_in("succeeded") if not i.refunded], index)
-        self.stripe.refund_now(intent)
+        self.stripe.refund_now(self.pick(self.refundable(), index))
 
-    @precondition(
-        lambda self: [i for i in self.intents_in("succeeded") if i.dispute in ("", "open")]
-    )
+    @precondition(lambda self: bool(self.disputable()))
     @rule(index=st.integers(0, 20), won=st.booleans())
     def bank_disputes(self, index: int, won: bool) -> None:
-        intent = self.pick(
-            [i for i in self.intents_in("succeeded") if i.dispute in ("", "open")], index
-        )
+        intent = self.pick(self.disputable(), index)
         dispute = {"id": f"dp_{intent.id}", "object": "dispute", "payment_intent": intent.id}
         if intent.status == "succeeded" and not intent.dispute:
             intent.dispute = "open"
@@ -303,7 +304,8 @@ class CardOrders(RuleBasedStateMachine):
             _finish(tx, status=ChainTransaction.Status.FAILED, reason="reverted: EnforcedPause()")
 
     def mint_lands(self, tx: ChainTransaction) -> None:
-        holder, batch_id, quantity, order_ref = tx.args[:4]
+        user_id, batch_id, quantity, order_ref = tx.args[:4]
+        holder = User.objects.get(pk=user_id).custodial_address
         with transaction.atomic():  # as the indexer applies a PacksMinted log
             event = ChainEvent.objects.create(
                 chain_id=31337,
