@@ -189,7 +189,7 @@ def pack_open(*, user: User, pack_id: int) -> OpenResult:
     intent that is never acted on simply expires). Asking again renews the intent."""
     pack = (
         Pack.objects.select_for_update()
-        .select_related("batch", "order")
+        .select_related("batch")
         .filter(pk=pack_id, owner=user)
         .first()
     )
