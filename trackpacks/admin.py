@@ -143,11 +143,18 @@ class BatchAdmin(admin.ModelAdmin[Batch]):
     def freeze_on_ipfs(self, request: HttpRequest, queryset: QuerySet[Batch]) -> None:
         for batch in queryset.order_by("pk"):
             try:
-                frozen = freeze.batch_freeze(batch_id=batch.pk)
+                frozen = freeze.batch_freeze_request(batch_id=batch.pk)
             except ApplicationError as exc:
                 details = f" ({exc.details})" if exc.details else ""
                 self.message_user(
                     request, f"{batch}: not frozen. {exc.message}{details}", messages.ERROR
+                )
+                continue
+            if frozen is None:
+                self.message_user(
+                    request,
+                    f"{batch}: pinning on Pinata in the background; see its pin status below.",
+                    messages.INFO,
                 )
                 continue
             self.message_user(

@@ -28,6 +28,7 @@ from chain.outbox import chain_tx_enqueue
 from core.errors import ApplicationError, Conflict, NotFound
 from ipfs.media import MediaKind, gateway_url, media_inspect, media_size_check
 from ipfs.models import IpfsObject
+from ipfs.pinata import pinata_client
 from ipfs.services import ipfs_object_record, ipfs_objects_pin
 from ipfs.store import LocalPinStore, local_pin_store
 from ipfs.unixfs import Node
@@ -225,12 +226,29 @@ def _record_objects(plan: FreezePlan) -> list[IpfsObject]:
     return objects
 
 
-def batch_freeze(*, batch_id: int) -> Batch:
+def _freeze_checked_plan(batch_id: int) -> tuple[Batch, FreezePlan]:
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise NotFound("Batch not found.")
     _freeze_allowed_check(batch)
-    plan = _freeze_plan(batch, _pool_songs(batch))
+    return batch, _freeze_plan(batch, _pool_songs(batch))
+
+
+def batch_freeze_request(*, batch_id: int) -> Batch | None:
+    """The admin's freeze: at once with the local pin store; with Pinata, after the checks
+    that need no upload, in the worker (a batch's uploads can outlast a web request). Returns
+    the frozen batch, or None when it was queued."""
+    if pinata_client() is None:
+        return batch_freeze(batch_id=batch_id)
+    _freeze_checked_plan(batch_id)
+    from ipfs.tasks import batch_freeze_task
+
+    transaction.on_commit(lambda: batch_freeze_task.delay(batch_id))
+    return None
+
+
+def batch_freeze(*, batch_id: int) -> Batch:
+    _, plan = _freeze_checked_plan(batch_id)
     objects = _record_objects(plan)
     failed = ipfs_objects_pin(objects=objects)
     if failed:

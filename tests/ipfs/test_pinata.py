@@ -182,3 +182,45 @@ def test_the_pinata_jwt_is_masked_on_the_debug_page(settings: Any) -> None:
 
     assert safe["PINATA_API_JWT"] != settings.PINATA_API_JWT
     assert settings.PINATA_API_JWT not in str(safe)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_pinata_the_admin_freeze_is_checked_at_once_and_pinned_in_the_worker(
+    pinata: FakePinata, enqueued: Enqueued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipfs import tasks
+    from tests.factories import make_batch
+    from trackpacks.freeze import batch_freeze_request
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.batch_freeze_task, "delay", queued.append)
+    batch = batch_with_media(songs=5)
+
+    with pytest.raises(ApplicationError) as refused:
+        batch_freeze_request(batch_id=make_batch(songs=5).pk)  # no media: refused at once
+    assert refused.value.code == "media_missing"
+    assert batch_freeze_request(batch_id=batch.pk) is None
+    assert queued == [batch.pk]
+    assert pinata.requests == []  # nothing uploaded in the request
+
+    tasks.batch_freeze_task(batch.pk)  # what the worker runs
+
+    assert Batch.objects.get(pk=batch.pk).frozen_at is not None
+    assert len(pinata.requests) == 13
+
+
+@pytest.mark.django_db
+def test_a_worker_freeze_that_fails_is_logged_not_raised(
+    pinata: FakePinata, enqueued: Enqueued, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ipfs import tasks
+
+    batch = batch_with_media(songs=5)
+    for _ in range(3):
+        pinata.scripted.append((500, {}, {"error": {"reason": "DOWN"}}))
+
+    tasks.batch_freeze_task(batch.pk)
+
+    assert Batch.objects.get(pk=batch.pk).frozen_at is None
+    assert "pinning_failed" in caplog.text
+    assert IpfsObject.objects.filter(pin_status=PinStatus.FAILED).count() == 1
