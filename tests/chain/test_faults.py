@@ -5,6 +5,7 @@ wrong RPC / a reorg deeper than we undo by ourselves, a reversal the domain cann
 node that refuses a first broadcast, one that loses a transaction it accepted, one that says
 "nonce too low" while hiding the receipt, and a provider that rate-limits or times out."""
 
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from web3.types import Wei
 
 from chain import events
 from chain.config import signer_account
-from chain.indexer import indexer_process_once
+from chain.indexer import chain_ingest_transaction, indexer_halt, indexer_process_once
 from chain.models import (
     ChainEvent,
     ChainTransaction,
@@ -29,6 +30,7 @@ from chain.models import (
     TokenBalance,
 )
 from chain.outbox import chain_tx_enqueue, outbox_process_once
+from core.errors import ApplicationError
 from payments.models import Order, OrderStatus
 from tests.chain.conftest import ChainHelper, anvil_settle
 from tests.chain.rpc_proxy import RpcProxy
@@ -168,6 +170,27 @@ def test_a_shallow_reorg_right_after_a_long_catch_up_is_undone_not_halted(
     assert not ChainEvent.objects.filter(tx_hash=HexBytes(orphan["transactionHash"]).to_0x_hex())
     assert ChainEvent.objects.filter(event_name="PacksMinted").count() == 1
     balances_match_chain(chainh)
+
+
+def test_a_halted_indexer_refuses_to_ingest_a_fan_transaction_and_resume_needs_a_halt(
+    chainh: ChainHelper, rpc_proxy: RpcProxy
+) -> None:
+    indexed_with_history(chainh)
+    address = chainh.deployment.trackpacks.address
+    receipt = mint(chainh, 7, 1, 9)
+    out = StringIO()
+    call_command("chain_indexer_resume", stdout=out)
+    assert "not halted" in out.getvalue()
+    indexer_halt(chain_id=31337, address=address, reason="test: operator stop")
+    with pytest.raises(ApplicationError) as paused:
+        chain_ingest_transaction(tx_hash=HexBytes(receipt["transactionHash"]).to_0x_hex())
+    assert (paused.value.code, paused.value.status_code) == ("chain_indexer_paused", 503)
+    assert not ChainEvent.objects.filter(
+        tx_hash=HexBytes(receipt["transactionHash"]).to_0x_hex()
+    ).exists()
+    call_command("chain_indexer_resume", stdout=out)
+    assert "test: operator stop" in out.getvalue()
+    assert chain_ingest_transaction(tx_hash=HexBytes(receipt["transactionHash"]).to_0x_hex())
 
 
 def test_no_stored_block_matching_halts_instead_of_reverting_everything(
