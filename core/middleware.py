@@ -115,8 +115,27 @@ class PublicCatalogCacheMiddleware:
         return conditional if conditional is not None else response
 
 
+# Each process remembers what the shared cache said for a second: a hot catalog URL costs one
+# cache round trip per second per worker, not one per request. Another body always asks.
+_RECENT_SECONDS = 1.0
+_RECENT_MAX = 2048
+_recent: dict[str, tuple[str, int, float]] = {}
+
+
 def _last_change(path: str, etag: str) -> int:
     key = "public-last-change:" + hashlib.sha256(path.encode()).hexdigest()
+    now = time.monotonic()
+    remembered = _recent.get(key)
+    if remembered is not None and remembered[0] == etag and remembered[2] > now:
+        return remembered[1]
+    changed_at = _shared_last_change(key, etag)
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[key] = (etag, changed_at, now + _RECENT_SECONDS)
+    return changed_at
+
+
+def _shared_last_change(key: str, etag: str) -> int:
     changed_at = int(time.time())
     seen = cache.get(key)
     if isinstance(seen, tuple) and len(seen) == 2:
