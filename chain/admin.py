@@ -1,9 +1,12 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from chain import services
 from chain.models import ChainEvent, ChainTransaction, ChainTransactionAttempt, IndexerCursor
+from console.forms import service_errors_to_messages
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -33,8 +36,33 @@ class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+@admin.action(description="Retry (failed: queue again; waiting: try now)", permissions=["retry"])
+def retry(modeladmin: Any, request: HttpRequest, queryset: QuerySet[ChainTransaction]) -> None:
+    service_errors_to_messages(
+        request, queryset, lambda tx: services.chain_tx_retry(tx_id=tx.pk), "Retried"
+    )
+
+
+@admin.action(
+    description="Cancel (unsent: drop; sent: replace its nonce with a no-op)",
+    permissions=["cancel"],
+)
+def cancel(modeladmin: Any, request: HttpRequest, queryset: QuerySet[ChainTransaction]) -> None:
+    service_errors_to_messages(
+        request, queryset, lambda tx: services.chain_tx_cancel(tx_id=tx.pk), "Cancelled"
+    )
+
+
 @admin.register(ChainTransaction)
 class ChainTransactionAdmin(ReadOnlyAdmin):
+    actions = [retry, cancel]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("chain.retry_chaintransaction")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("chain.cancel_chaintransaction")
+
     list_display = (
         "id",
         "function",
@@ -43,6 +71,7 @@ class ChainTransactionAdmin(ReadOnlyAdmin):
         "nonce",
         "tx_hash",
         "attempts",
+        "failure_reason",
         "created_at",
     )
     list_filter = ("status", "sender_role", "function")

@@ -60,6 +60,11 @@ class ChainTransaction(TimeStampedModel):
 
     class Meta:
         indexes = [models.Index(fields=["status", "sender_address", "nonce"])]
+        permissions = [
+            ("retry_chaintransaction", "Can retry a failed chain transaction"),
+            ("cancel_chaintransaction", "Can cancel a pending chain transaction"),
+            ("operate_contract", "Can pause, unpause and withdraw proceeds"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["chain_id", "sender_address", "nonce"],

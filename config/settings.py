@@ -39,7 +39,7 @@ CORS_ALLOW_HEADERS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "console.apps.ConsoleAdminConfig",  # django.contrib.admin with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "payments",
     "chain",
     "ipfs",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -289,7 +290,7 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "payments.models.OrderStatus"},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
@@ -378,6 +379,15 @@ if CHAIN_ID != LOCAL_CHAIN_ID:
 CHAIN_DEPLOYER_KEY = env_str("CHAIN_DEPLOYER_KEY")
 CHAIN_GOVERNANCE_KEY = env_str("CHAIN_GOVERNANCE_KEY")
 # Custodial holders are keyless addresses derived by the contract from user ids: no mnemonic.
+# Where `withdrawProceeds` sends the crypto sales (admin console). Local chain: the dev
+# mnemonic's account 10, which no local process sends from (0-9 are signers and test wallets).
+TREASURY_ADDRESS = env_str(
+    "TREASURY_ADDRESS",
+    "0xBcd4042DE499D14e55001CcbB24a551F3b954096" if CHAIN_ID == LOCAL_CHAIN_ID else "",
+)
+# The admin dashboard warns below these balances (wei; the VRF subscription's in juels).
+CONSOLE_LOW_GAS_WEI = env_int("CONSOLE_LOW_GAS_WEI", 5 * 10**16)
+CONSOLE_LOW_VRF_BALANCE = env_int("CONSOLE_LOW_VRF_BALANCE", 10**18)
 CHAIN_TX_BUMP_AFTER_SECONDS = env_int("CHAIN_TX_BUMP_AFTER_SECONDS", 90)
 CHAIN_TX_MAX_AGE_SECONDS = env_int("CHAIN_TX_MAX_AGE_SECONDS", 3600)
 CHAIN_INDEXER_RANGE = env_int("CHAIN_INDEXER_RANGE", 500)

@@ -40,7 +40,7 @@ def _mint_status(tx: ChainTransaction) -> None:
         return
     kind, _, rest = tx.reference.partition(":")
     order_id, _, step = rest.partition(":")
-    if kind == "order" and step == "mint" and order_id.isdigit():
+    if kind == "order" and step.split(":")[0] in ("mint", "remint") and order_id.isdigit():
         services.card_order_mint_failed(
             order_id=int(order_id), reason=tx.failure_reason or "failed"
         )

@@ -78,6 +78,13 @@ class Order(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
         ]
+        permissions = [
+            ("refund_order", "Can refund an order"),
+            ("resolve_review", "Can resolve an order in review"),
+            ("cancel_reservation", "Can cancel an order's reservation"),
+            ("view_dashboard", "Can see the sales dashboard"),
+            ("export_sales", "Can export sales reports"),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.method}, {self.status})"
@@ -139,3 +146,28 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} ({self.type})"
+
+
+class OrderEventAction(models.TextChoices):
+    REFUNDED = "refunded"
+    REMINTED = "reminted"
+    RESERVATION_CANCELLED = "reservation_cancelled"
+
+
+class OrderEvent(models.Model):
+    """One staff action on an order: who, when, what and why. Append-only."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    action = models.CharField(max_length=32, choices=OrderEventAction.choices)
+    reason = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on order {self.order_id}"

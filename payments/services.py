@@ -6,13 +6,13 @@ so settling, expiring and reviewing an order are serialised."""
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,13 +24,16 @@ from payments import stripe_client
 from payments.models import (
     DisputeStatus,
     Order,
+    OrderEvent,
+    OrderEventAction,
     OrderStatus,
     PaymentMethod,
     StripeCall,
     StripeEvent,
+    new_order_ref,
 )
 from trackpacks.models import Batch, ChainStatus, Custody, PackStatus
-from trackpacks.services import batch_release_inventory, packs_issue
+from trackpacks.services import batch_release_inventory, batch_sale_is_live, packs_issue
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +69,23 @@ def _release(order: Order) -> None:
     order.save(update_fields=["reserved", "updated_at"])
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def _orderable_batch(*, batch_id: int) -> Batch:
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise ApplicationError("No such batch.", code="batch_not_found", status_code=404)
-    if not batch.sale_open or batch.chain_status != ChainStatus.REGISTERED:
-        raise ApplicationError("This batch is not on sale.", code="batch_not_on_sale")
+    if batch.chain_status != ChainStatus.REGISTERED or not batch_sale_is_live(batch):
+        raise ApplicationError(
+            "This batch is not on sale.",
+            code="batch_not_on_sale",
+            details={
+                "sale_starts_at": _iso(batch.sale_starts_at) if batch.sale_open else None,
+                "sale_ends_at": _iso(batch.sale_ends_at) if batch.sale_open else None,
+            },
+        )
     return batch
 
 
@@ -383,10 +397,17 @@ def _mint_reference(order: Order) -> str:
     return f"order:{order.pk}:mint"
 
 
+def _remint_reference_prefix(order: Order) -> str:
+    return f"order:{order.pk}:remint:"
+
+
 def _mint_queued_or_done(order: Order) -> bool:
     return (
         order.packs.exists()
-        or ChainTransaction.objects.filter(reference=_mint_reference(order))
+        or ChainTransaction.objects.filter(
+            Q(reference=_mint_reference(order))
+            | Q(reference__startswith=_remint_reference_prefix(order))
+        )
         .exclude(status=ChainTransaction.Status.FAILED)
         .exists()
     )
@@ -770,3 +791,129 @@ def _stripe_call_refused(call: StripeCall) -> None:
         _order_flag(order, f"capture_failed: {call.last_error}")
     else:
         _set_reason(order, f"{call.action}_failed")
+
+
+# --------------------------------------------------------------------------- staff actions
+# Each one locks the order, checks its state, acts, and records who did what and why.
+
+
+def _staff_order(order_id: int) -> Order:
+    order = _locked_order(pk=order_id)
+    if order is None:
+        raise ApplicationError("Order not found.", code="not_found", status_code=404)
+    return order
+
+
+def _clean_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            "Say why (the reason is kept in the order's history).", code="reason_required"
+        )
+    return reason[:500]
+
+
+def order_event_record(
+    *,
+    order: Order,
+    actor: User | None,
+    action: str,
+    reason: str,
+    details: dict[str, Any] | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order, actor=actor, action=action, reason=reason, details=details or {}
+    )
+
+
+@transaction.atomic
+def order_refund(*, order_id: int, actor: User, reason: str) -> Order:
+    """Gives a card payment back through Stripe: the authorisation is cancelled, or money
+    already captured refunded (a durable Stripe call, retried by the worker). Unopened packs
+    become void, songs from opened ones stay frozen, packs never minted go back on sale. The
+    webhook that follows (`charge.refunded` / `payment_intent.canceled`) changes nothing."""
+    reason = _clean_reason(reason)
+    order = _staff_order(order_id)
+    if order.method != PaymentMethod.CARD:
+        raise ApplicationError(
+            "Only card orders are refunded here; crypto is paid back from the treasury.",
+            code="not_refundable",
+        )
+    if order.status not in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REVIEW):
+        raise Conflict(f"A {order.status} order has no payment to refund.", code="not_refundable")
+    previous = order.status
+    captured = order.captured_at is not None
+    _give_payment_back(order, captured=captured)
+    if not _mint_queued_or_done(order):
+        _release(order)
+    order.status = OrderStatus.REFUNDED
+    order.status_reason = "refunded_by_staff"
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    order.packs.filter(status=PackStatus.UNOPENED).update(
+        status=PackStatus.VOID, updated_at=timezone.now()
+    )
+    order_event_record(
+        order=order,
+        actor=actor,
+        action=OrderEventAction.REFUNDED,
+        reason=reason,
+        details={"previous_status": previous, "stripe": "refund" if captured else "cancel"},
+    )
+    return order
+
+
+@transaction.atomic
+def order_review_remint(*, order_id: int, actor: User, reason: str) -> Order:
+    """Resolves a card order in review by minting its packs under a fresh order reference
+    (the old one may be spent on chain, e.g. copied into someone's `buyPacks`)."""
+    reason = _clean_reason(reason)
+    order = _staff_order(order_id)
+    if order.status != OrderStatus.REVIEW:
+        raise Conflict("Only an order in review can be re-minted.", code="not_in_review")
+    if order.method != PaymentMethod.CARD:
+        raise ApplicationError(
+            "Only card orders are re-minted; a crypto buyer's packs come from their own purchase.",
+            code="not_a_card_order",
+        )
+    if _mint_queued_or_done(order):
+        raise Conflict("This order's packs are minted or on their way.", code="mint_pending")
+    old_ref = order.order_ref
+    order.order_ref = new_order_ref()
+    order.status = OrderStatus.PAID
+    order.status_reason = ""
+    order.save(update_fields=["order_ref", "status", "status_reason", "updated_at"])
+    chain_tx_enqueue(
+        sender_role="minter",
+        function="mintPacks",
+        args=[order.user_id, order.batch_id, order.quantity, order.order_ref],
+        reference=f"{_remint_reference_prefix(order)}{order.order_ref[2:18]}",
+    )
+    order_event_record(
+        order=order,
+        actor=actor,
+        action=OrderEventAction.REMINTED,
+        reason=reason,
+        details={"previous_order_ref": old_ref, "order_ref": order.order_ref},
+    )
+    return order
+
+
+@transaction.atomic
+def order_reservation_cancel(*, order_id: int, actor: User, reason: str) -> Order:
+    """Ends a pending order's reservation now: its packs go back on sale and its card payment
+    intent is cancelled (a durable Stripe call). A payment that still lands first is handled
+    like a late one after expiry."""
+    reason = _clean_reason(reason)
+    order = _staff_order(order_id)
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(f"A {order.status} order holds no reservation.", code="not_pending")
+    order.status = OrderStatus.CANCELED
+    order.status_reason = "canceled_by_staff"
+    order.save(update_fields=["status", "status_reason", "updated_at"])
+    _release(order)
+    order_event_record(
+        order=order, actor=actor, action=OrderEventAction.RESERVATION_CANCELLED, reason=reason
+    )
+    if order.stripe_payment_intent_id:
+        stripe_call_enqueue(order=order, action=StripeCall.Action.CANCEL)
+    return order

@@ -77,7 +77,12 @@ class Batch(TimeStampedModel):
     supply = models.PositiveIntegerField()
     # Packs neither sold nor held by an unexpired order. Only conditional UPDATEs change it.
     available = models.PositiveIntegerField()
+    # The label's switch. Orders are taken only while it is on and now is inside the window
+    # [sale_starts_at, sale_ends_at) (UTC; an empty end never ends). The contract holds the same
+    # window for `buyPacks`; services keep the two in step through the outbox.
     sale_open = models.BooleanField(default=True)
+    sale_starts_at = models.DateTimeField(null=True, blank=True)
+    sale_ends_at = models.DateTimeField(null=True, blank=True)
     chain_status = models.CharField(
         max_length=16, choices=ChainStatus.choices, default=ChainStatus.PENDING
     )
@@ -92,7 +97,15 @@ class Batch(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "batches"
+        permissions = [("control_sale", "Can open, close, schedule and reprice a sale")]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(sale_starts_at__isnull=True)
+                | Q(sale_ends_at__isnull=True)
+                | Q(sale_ends_at__gt=models.F("sale_starts_at")),
+                name="batch_sale_ends_after_start",
+                violation_error_message="The sale must end after it starts.",
+            ),
             models.CheckConstraint(
                 condition=Q(price_cents__gt=0), name="batch_price_cents_positive"
             ),

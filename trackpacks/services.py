@@ -2,6 +2,7 @@
 outbox in the same database transaction as the change that needs it."""
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +67,27 @@ def song_create(
     return song
 
 
+@transaction.atomic
+def song_update(
+    *, song_id: int, title: str, artist: str, description: str, image_url: str, audio_url: str
+) -> Song:
+    """The off-chain facts of a song (its token id and rarity are fixed on chain)."""
+    song = Song.objects.select_for_update().filter(pk=song_id).first()
+    if song is None:
+        raise ApplicationError("No such song.", code="not_found", status_code=404)
+    if song.frozen_by_id is not None:
+        raise Conflict(
+            "This song's metadata is frozen with its first batch; it cannot change.",
+            code="song_frozen",
+        )
+    song.title, song.artist, song.description = title, artist, description
+    song.image_url, song.audio_url = image_url, audio_url
+    song.save(
+        update_fields=["title", "artist", "description", "image_url", "audio_url", "updated_at"]
+    )
+    return song
+
+
 def song_register_on_chain(*, song: Song) -> None:
     chain_tx_enqueue(
         sender_role="admin",
@@ -92,7 +114,10 @@ def batch_create(
     currency: str = "usd",
     description: str = "",
     sale_open: bool = True,
+    sale_starts_at: datetime | None = None,
+    sale_ends_at: datetime | None = None,
 ) -> Batch:
+    _check_sale_window(starts_at=sale_starts_at, ends_at=sale_ends_at)
     if not SONGS_PER_PACK <= len(pool) <= MAX_POOL_SIZE:
         # A pack holds 5 different songs: the pool needs at least that many.
         raise ApplicationError(
@@ -109,6 +134,8 @@ def batch_create(
         supply=supply,
         available=supply,
         sale_open=sale_open,
+        sale_starts_at=sale_starts_at,
+        sale_ends_at=sale_ends_at,
     )
     PoolEntry.objects.bulk_create(
         PoolEntry(
@@ -136,13 +163,155 @@ def batch_register_on_chain(*, batch: Batch) -> None:
             batch.pk,
             int(batch.price_wei),
             batch.supply,
-            SALE_OPEN_SINCE_EPOCH if batch.sale_open else 0,
-            0,
+            *chain_sale_window(batch),
             [entry.song.token_id for entry in entries],
             [entry.weight for entry in entries],
         ],
         reference=f"batch:{batch.pk}:create",
     )
+
+
+# --------------------------------------------------------------------------- sale control
+
+
+def _check_sale_window(*, starts_at: datetime | None, ends_at: datetime | None) -> None:
+    for value in (starts_at, ends_at):
+        if value is not None and timezone.is_naive(value):
+            raise ApplicationError("Sale times need a time zone (UTC).", code="invalid_window")
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise ApplicationError("The sale must end after it starts.", code="invalid_window")
+
+
+def batch_sale_is_live(batch: Batch, *, now: datetime | None = None) -> bool:
+    """Whether orders are taken now: the label's switch is on and now is inside the window."""
+    now = now or timezone.now()
+    return (
+        batch.sale_open
+        and (batch.sale_starts_at is None or batch.sale_starts_at <= now)
+        and (batch.sale_ends_at is None or now < batch.sale_ends_at)
+    )
+
+
+def chain_sale_window(batch: Batch) -> tuple[int, int]:
+    """The contract's (saleStart, saleEnd) in unix seconds; saleStart 0 means closed. An open
+    sale with no start is open since the epoch's first second (1), never 0."""
+    if not batch.sale_open:
+        return 0, 0
+    start = int(batch.sale_starts_at.timestamp()) if batch.sale_starts_at else 0
+    end = int(batch.sale_ends_at.timestamp()) if batch.sale_ends_at else 0
+    return max(start, SALE_OPEN_SINCE_EPOCH), end
+
+
+def _sale_window_to_chain(batch: Batch) -> None:
+    chain_tx_enqueue(
+        sender_role="admin",
+        function="setSaleWindow",
+        args=[batch.pk, *chain_sale_window(batch)],
+        # One transaction per change; the outbox sends one sender's calls in order.
+        reference=f"batch:{batch.pk}:sale:{uuid.uuid4().hex}",
+    )
+
+
+def _locked_batch(batch_id: int) -> Batch:
+    batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise ApplicationError("No such batch.", code="batch_not_found", status_code=404)
+    return batch
+
+
+@transaction.atomic
+def batch_sale_window_set(
+    *,
+    batch_id: int,
+    sale_open: bool,
+    sale_starts_at: datetime | None,
+    sale_ends_at: datetime | None,
+) -> Batch:
+    """Opens, closes or schedules a batch's sale, in the database and on chain (the outbox
+    sends the window to the contract, which then refuses `buyPacks` outside it)."""
+    _check_sale_window(starts_at=sale_starts_at, ends_at=sale_ends_at)
+    batch = _locked_batch(batch_id)
+    unchanged = (batch.sale_open, batch.sale_starts_at, batch.sale_ends_at) == (
+        sale_open,
+        sale_starts_at,
+        sale_ends_at,
+    )
+    if unchanged:
+        return batch
+    batch.sale_open = sale_open
+    batch.sale_starts_at = sale_starts_at
+    batch.sale_ends_at = sale_ends_at
+    batch.save(update_fields=["sale_open", "sale_starts_at", "sale_ends_at", "updated_at"])
+    # After `createBatch` if that is still queued: the outbox sends one sender's calls in order.
+    _sale_window_to_chain(batch)
+    return batch
+
+
+def batch_sale_close(*, batch_id: int) -> Batch:
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise ApplicationError("No such batch.", code="batch_not_found", status_code=404)
+    return batch_sale_window_set(
+        batch_id=batch_id,
+        sale_open=False,
+        sale_starts_at=batch.sale_starts_at,
+        sale_ends_at=batch.sale_ends_at,
+    )
+
+
+def batch_sale_open_now(*, batch_id: int) -> Batch:
+    """Opens the sale at once; an end time already passed is dropped. The start is cleared
+    rather than set to our clock's now: the chain's block time can lag the server's, and a
+    start a few seconds ahead of the chain would leave `buyPacks` closed."""
+    now = timezone.now()
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise ApplicationError("No such batch.", code="batch_not_found", status_code=404)
+    ends_at = batch.sale_ends_at if batch.sale_ends_at and batch.sale_ends_at > now else None
+    return batch_sale_window_set(
+        batch_id=batch_id, sale_open=True, sale_starts_at=None, sale_ends_at=ends_at
+    )
+
+
+@transaction.atomic
+def batch_price_set(*, batch_id: int, price_cents: int, price_wei: int) -> Batch:
+    """Reprices a batch before its sale: refused once a pack was sold or reserved, or while
+    the sale is live (the contract refuses `setBatchPrice` then too)."""
+    if price_cents <= 0 or price_wei <= 0:
+        raise ApplicationError("Prices must be positive.", code="invalid_price")
+    batch = _locked_batch(batch_id)
+    if (batch.price_cents, int(batch.price_wei)) == (price_cents, price_wei):
+        return batch
+    if batch_sale_is_live(batch):
+        raise Conflict("Close the sale before changing its price.", code="sale_started")
+    if batch.available != batch.supply or batch.orders.exists():
+        raise Conflict("Packs of this batch were already ordered.", code="sale_started")
+    batch.price_cents = price_cents
+    batch.price_wei = price_wei
+    batch.save(update_fields=["price_cents", "price_wei", "updated_at"])
+    chain_tx_enqueue(
+        sender_role="admin",
+        function="setBatchPrice",
+        args=[batch.pk, price_wei],
+        reference=f"batch:{batch.pk}:price:{uuid.uuid4().hex}",
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_update(*, batch_id: int, name: str, description: str) -> Batch:
+    """The off-chain parts of a batch: its name and description."""
+    if not name.strip():
+        raise ApplicationError("A batch needs a name.", code="invalid_name")
+    batch = _locked_batch(batch_id)
+    if batch.frozen_at is not None and (batch.name, batch.description) != (name, description):
+        raise Conflict(
+            "The name and description are in the batch's frozen metadata.", code="batch_frozen"
+        )
+    batch.name = name
+    batch.description = description
+    batch.save(update_fields=["name", "description", "updated_at"])
+    return batch
 
 
 def packs_issue(

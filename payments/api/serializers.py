@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.models import Order, OrderStatus, PaymentMethod
+from payments.models import Order, OrderEvent, OrderStatus, PaymentMethod
 
 
 class OrderCreateInputSerializer(serializers.Serializer[Any]):
@@ -108,3 +108,22 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
                 "payment_intent_id": order.stripe_payment_intent_id,
             }
         return {"crypto": crypto, "card": card}
+
+
+class OrderEventSerializer(serializers.ModelSerializer[OrderEvent]):
+    """A staff action on the order (refund, re-mint, cancelled reservation) and why."""
+
+    class Meta:
+        model = OrderEvent
+        fields = ["action", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class OrderDetailSerializer(OrderSerializer):
+    history = OrderEventSerializer(
+        source="events", many=True, read_only=True, help_text="Staff actions, oldest first."
+    )
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "history"]
+        read_only_fields = fields

@@ -40,7 +40,9 @@ PROVIDER_UNAVAILABLE = OpenApiResponse(
 
 @extend_schema_view(
     list=extend_schema(operation_id="orders_list", tags=["orders"]),
-    retrieve=extend_schema(operation_id="orders_retrieve", tags=["orders"]),
+    retrieve=extend_schema(
+        operation_id="orders_retrieve", tags=["orders"], responses=s.OrderDetailSerializer
+    ),
 )
 class OrderViewSet(
     mixins.ListModelMixin,
@@ -52,7 +54,12 @@ class OrderViewSet(
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> Any:
+        if self.action == "retrieve":
+            return selectors.order_list(user=request_user(self.request)).prefetch_related("events")
         return selectors.order_list(user=request_user(self.request))
+
+    def get_serializer_class(self) -> Any:
+        return s.OrderDetailSerializer if self.action == "retrieve" else s.OrderSerializer
 
     def get_throttles(self) -> Any:
         if self.action == "create":

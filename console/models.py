@@ -1,0 +1,1 @@
+"""No tables of its own: present so that post_migrate fires for the console (staff groups)."""
