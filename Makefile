@@ -11,7 +11,7 @@ export DEBUG ?= true
 
 -include contracts.mk
 
-.PHONY: install run prod test test-app lint typecheck schema migrate superuser clean
+.PHONY: install run prod test test-app lint typecheck schema migrate superuser clean browser-deps screenshots
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,20 @@ prod: install node-deps
 test-app: install node-deps
 	$(VENV)/bin/pytest
 
-test: install
+# Debian's chromium for the browser tests (driven by pip playwright; no browser download).
+# Without root or apt the browser tests are skipped with a reason, the rest still runs.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ]; then APT=apt-get; else APT="sudo -n apt-get"; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { $$APT install -y -q chromium || { $$APT update -q && $$APT install -y -q chromium; }; } \
+	  >/dev/null 2>&1 || echo "chromium not installed: browser tests will be skipped"; }
+
+# The admin dashboard's screenshot in docs/, taken by the browser test.
+screenshots: install browser-deps
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/admin/test_dashboard_browser.py
+
+test: install browser-deps
 	$(MAKE) --no-print-directory test-contracts
 	$(MAKE) --no-print-directory test-app
 
