@@ -5,6 +5,7 @@
 settings at it; `chain_snapshot` reverts the chain after each test that uses it."""
 
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,16 @@ def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
     if "error" in body:
         raise RuntimeError(f"{method}: {body['error']}")
     return body["result"]
+
+
+def anvil_settle(url: str, timeout: float = 5.0) -> None:
+    """anvil's automine answers a broadcast before the block exists: wait until its pool is
+    empty (automine only), so that the next worker pass can see the receipt."""
+    if not rpc(url, "anvil_getAutomine"):
+        return
+    deadline = time.monotonic() + timeout
+    while int(rpc(url, "txpool_status")["pending"], 16) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="session")

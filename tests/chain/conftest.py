@@ -1,4 +1,3 @@
-import time
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -9,17 +8,7 @@ from web3 import Web3
 from chain.client import TRACKPACKS, load_artifact, reset_clients
 from chain.config import SenderRole, signer_account
 from tests.chain.rpc_proxy import RpcProxy
-from tests.chain_fixtures import rpc
-
-
-def anvil_settle(url: str, timeout: float = 5.0) -> None:
-    """anvil's automine answers a broadcast before the block exists: wait until its pool is
-    empty (automine only), so that the next worker pass can see the receipt."""
-    if not rpc(url, "anvil_getAutomine"):
-        return
-    deadline = time.monotonic() + timeout
-    while int(rpc(url, "txpool_status")["pending"], 16) and time.monotonic() < deadline:
-        time.sleep(0.01)
+from tests.chain_fixtures import anvil_settle, rpc  # noqa: F401  (anvil_settle: re-exported)
 
 
 class ChainHelper:

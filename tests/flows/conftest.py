@@ -4,6 +4,7 @@ passes (outbox, indexer, local VRF fulfiller) run by hand instead of by Celery b
 from typing import Any
 
 import pytest
+from django.conf import settings
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
@@ -14,6 +15,7 @@ from chain.client import get_web3, trackpacks_contract
 from chain.fulfiller import local_chain_process_once
 from chain.models import ChainTransaction
 from core.localprocs import ANVIL_MNEMONIC
+from tests.chain_fixtures import anvil_settle
 from tests.conftest import PASSWORD, SchemaCheckedClient
 from trackpacks.models import Batch, ChainStatus, Rarity
 from trackpacks.services import PoolItem, batch_create, song_create
@@ -29,9 +31,12 @@ def anvil_account(index: int) -> LocalAccount:
 
 
 def run_background(rounds: int = 4) -> None:
-    """What Celery beat runs on the local chain: send outbox txs, index, fulfil VRF, index."""
+    """What Celery beat runs on the local chain: send outbox txs, index, fulfil VRF, index.
+    Between passes, anvil mines what was sent (its automine answers before the block exists,
+    so under load a pass could otherwise index before its own transactions are in a block)."""
     for _ in range(rounds):
         local_chain_process_once()
+        anvil_settle(settings.CHAIN_RPC_URL)
 
 
 def send_from(account: LocalAccount, *, to: str, data: str = "0x", value: int = 0) -> str:
