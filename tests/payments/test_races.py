@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.services import user_tokens
 from chain.client import trackpacks_contract
 from chain.models import ChainTransaction
-from payments.models import Order, OrderStatus
+from payments.models import Order, OrderStatus, StripeCall
 from tests.conftest import SchemaCheckedClient
 from tests.factories import make_batch, make_order
 from tests.flows.conftest import run_background
@@ -138,3 +138,66 @@ def test_concurrent_success_and_cancel_agree(catalog: Batch) -> None:
     buyer.refresh_from_db()
     contract = trackpacks_contract()
     assert contract.functions.balanceOf(buyer.custodial_address, batch.pack_token_id).call() == 1
+
+
+def test_one_buyer_racing_past_the_pending_order_limit(stripe_local: str, settings: Any) -> None:
+    """Hoarding: the limit is checked under the buyer's row lock, so six orders sent at once
+    by one account still leave at most ORDER_MAX_PENDING_PER_USER of them."""
+    settings.ORDER_MAX_PENDING_PER_USER = 2
+    batch = make_batch(supply=40)
+    client = buyer_client(0)
+
+    def order(i: int) -> tuple[int, str | None]:
+        response = client.post(
+            "/api/v1/orders/",
+            {"batch": batch.pk, "quantity": 1, "method": "card"},
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
+        code = response.json()["error"]["code"] if response.status_code != 201 else None
+        return response.status_code, code
+
+    results = run_together(6, order)
+    assert Counter(results) == {(201, None): 2, (409, "too_many_pending_orders"): 4}, results
+    batch.refresh_from_db()
+    assert batch.available == 38
+
+
+def test_late_authorisations_racing_for_the_last_packs(catalog: Batch) -> None:
+    """Two released orders are authorised at once with packs left for one: one is paid, the
+    other's authorisation is cancelled; no clamp, never below zero."""
+    Batch.objects.filter(pk=catalog.pk).update(available=2)
+    orders = [
+        make_order(
+            user=User.objects.create(email=f"late{i}@example.com"),
+            batch=catalog,
+            quantity=2,
+            method="card",
+            status=OrderStatus.CANCELED,
+            stripe_payment_intent_id=f"pi_late_{i}",
+        )
+        for i in range(2)
+    ]
+    events = [
+        stripe_event(
+            "payment_intent.amount_capturable_updated",
+            {
+                "id": order.stripe_payment_intent_id,
+                "object": "payment_intent",
+                "amount": order.amount_cents,
+                "amount_capturable": order.amount_cents,
+                "currency": order.currency,
+                "status": "requires_capture",
+            },
+        )
+        for order in orders
+    ]
+    results = run_together(2, lambda i: deliver(SchemaCheckedClient(), events[i]).status_code)
+    assert results == [200, 200]
+    statuses = sorted(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list(
+        "status", "reserved"))  # fmt: skip
+    assert statuses == [(OrderStatus.CANCELED, False), (OrderStatus.PAID, True)]
+    catalog.refresh_from_db()
+    assert catalog.available == 0
+    assert ChainTransaction.objects.filter(function="mintPacks").count() == 1
+    [cancel] = StripeCall.objects.all()
+    assert cancel.action == "cancel"
