@@ -144,8 +144,6 @@ ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 10)
 # hold (reserved, paid or delivered) in all.
 ORDER_MAX_PENDING_PER_USER = env_int("ORDER_MAX_PENDING_PER_USER", 3)
 ORDER_MAX_PACKS_PER_BATCH_PER_USER = env_int("ORDER_MAX_PACKS_PER_BATCH_PER_USER", 20)
-# Songs from card-bought packs stay in custody this long after the payment (chargeback risk).
-CARD_WITHDRAWAL_HOLD_HOURS = env_int("CARD_WITHDRAWAL_HOLD_HOURS", 72)
 
 # Stripe (card payments). Without a real secret key the app talks to localstripe on
 # STRIPE_API_BASE (`make run` starts it) with local test credentials; empty base = Stripe.
@@ -161,6 +159,9 @@ if STRIPE_LOCAL:
     STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or DEV_STRIPE_WEBHOOK
     STRIPE_API_BASE = STRIPE_API_BASE or "http://127.0.0.1:8420"
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
+# Songs from card-bought packs stay in custody this long after the payment (chargeback risk).
+# No real money moves through localstripe (and production refuses it), so no hold there.
+CARD_WITHDRAWAL_HOLD_HOURS = env_int("CARD_WITHDRAWAL_HOLD_HOURS", 0 if STRIPE_LOCAL else 72)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
