@@ -8,7 +8,7 @@ from web3 import Web3
 from chain.client import TRACKPACKS, load_artifact, reset_clients
 from chain.config import SenderRole, signer_account
 from tests.chain.rpc_proxy import RpcProxy
-from tests.chain_fixtures import anvil_settle, rpc  # noqa: F401  (anvil_settle: re-exported)
+from tests.chain_fixtures import rpc
 
 
 class ChainHelper:

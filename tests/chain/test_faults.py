@@ -32,7 +32,7 @@ from chain.models import (
 from chain.outbox import chain_tx_enqueue, outbox_process_once
 from core.errors import ApplicationError
 from payments.models import Order, OrderStatus
-from tests.chain.conftest import ChainHelper, anvil_settle
+from tests.chain.conftest import ChainHelper
 from tests.chain.rpc_proxy import RpcProxy
 from tests.chain.test_indexer import (
     BATCH,
@@ -42,6 +42,7 @@ from tests.chain.test_indexer import (
     mint,
     setup_batch,
 )
+from tests.chain_fixtures import anvil_settle
 from tests.conftest import SchemaCheckedClient
 from tests.factories import make_order, make_song, make_user
 from trackpacks.models import Batch, Custody, Pack

@@ -11,7 +11,8 @@ from chain.client import reset_clients
 from chain.config import signer_address
 from chain.models import ChainTransaction, ChainTransactionAttempt
 from chain.outbox import chain_tx_enqueue, on_tx_status, outbox_process_once
-from tests.chain.conftest import ChainHelper, anvil_settle
+from tests.chain.conftest import ChainHelper
+from tests.chain_fixtures import anvil_settle
 
 pytestmark = pytest.mark.chain
 Status = ChainTransaction.Status

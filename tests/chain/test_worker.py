@@ -7,7 +7,8 @@ from django.utils import timezone
 from chain import tasks
 from chain.models import ChainTransaction
 from core.models import WorkerHeartbeat
-from tests.chain.conftest import ChainHelper, anvil_settle
+from tests.chain.conftest import ChainHelper
+from tests.chain_fixtures import anvil_settle
 
 pytestmark = [pytest.mark.chain, pytest.mark.django_db]
 

@@ -20,8 +20,7 @@ from chain.custody import operation_ref
 from chain.indexer import indexer_process_once
 from chain.models import ChainEvent, ChainTransaction
 from chain.outbox import outbox_process_once
-from tests.chain.conftest import anvil_settle
-from tests.chain_fixtures import rpc
+from tests.chain_fixtures import anvil_settle, rpc
 from tests.flows.conftest import Fan, run_background, send_from
 from tests.flows.test_custody import give_custodial_packs, open_custodial
 from trackpacks.draw import draw_songs
