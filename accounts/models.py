@@ -31,6 +31,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the user follows the verification link mailed to `email`.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # An email change waiting for the link mailed to the new address.
+    pending_email = models.EmailField(blank=True)
+    # Accounts are anonymised, not removed: orders and chain records stay for the books.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The user's Stripe Customer (saved cards in the mobile PaymentSheet), made on first use.
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
     # The user's own (self-custody) wallet, proven by a SIWE signature; EIP-55 checksummed.
     wallet_address = models.CharField(max_length=42, null=True, blank=True, unique=True)
 
@@ -53,6 +61,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         from chain.custody import custodial_address
 
         return custodial_address(user_id=self.pk) if self.pk else None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class WalletNonce(models.Model):

@@ -6,10 +6,13 @@ import string
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -22,11 +25,14 @@ from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as EthUtilsValidationError
 from rest_framework.exceptions import ValidationError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User, WalletNonce, normalize_email
 from accounts.selectors import user_get_by_email, user_get_by_wallet_address
-from core.authentication import CheckedRefreshToken
+from core.authentication import CheckedRefreshToken, CheckedTokenRefreshSerializer, check_claims
 from core.errors import ApplicationError, Conflict
 
 with warnings.catch_warnings():
@@ -53,6 +59,7 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
             user.save()
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
+    email_verification_send(user=user)
     return user
 
 
@@ -66,6 +73,56 @@ def user_update(*, user: User, display_name: str | None = None) -> User:
 def user_tokens(*, user: User) -> dict[str, str]:
     refresh = CheckedRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def _refresh_grace_key(jti: str) -> str:
+    return f"accounts:refresh-grace:{jti}"
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate a refresh token: a new pair, and the old refresh token is blacklisted.
+
+    Two tabs (or an app and its widget) often refresh with the same token at the same moment;
+    strict rotation would log the slower one out. For JWT_REFRESH_GRACE_SECONDS after a
+    rotation, the same old token returns the same new pair again, as long as that new refresh
+    token is itself still valid (a logout or a password change ends the grace at once).
+    Concurrent refreshes of one token are serialized on its outstanding-token row.
+    Raises TokenError (a 401) for a token that is invalid, expired or past its grace."""
+    payload = token_backend_decode(refresh)  # signature and expiry; not the blacklist
+    check_claims(payload)  # claims of the types we issue, before any lookup uses them
+    jti = str(payload.get(jwt_settings.JTI_CLAIM, ""))
+    with transaction.atomic():
+        OutstandingToken.objects.select_for_update().filter(jti=jti).order_by("pk").first()
+        replay = cache.get(_refresh_grace_key(jti))
+        if replay is not None:
+            CheckedRefreshToken(replay["refresh"])  # TokenError if it was revoked since
+            user_id = str(payload.get(jwt_settings.USER_ID_CLAIM))
+            if not (user_id.isdigit() and User.objects.filter(pk=user_id, is_active=True).exists()):
+                raise TokenError("The token's account is not active.")
+            return dict(replay)
+        rotation = CheckedTokenRefreshSerializer(data={"refresh": refresh})
+        try:
+            rotation.is_valid(raise_exception=True)
+        except User.DoesNotExist as exc:  # simplejwt looks the user up unguarded
+            raise TokenError("The token's account no longer exists.") from exc
+        pair = {
+            "access": rotation.validated_data["access"],
+            "refresh": rotation.validated_data["refresh"],
+        }
+        # Inside the transaction, under the row lock: a concurrent refresh of the same token
+        # waits for the lock and then finds the pair.
+        cache.set(_refresh_grace_key(jti), pair, settings.JWT_REFRESH_GRACE_SECONDS)
+    return pair
+
+
+def token_backend_decode(token: str) -> dict[str, Any]:
+    try:
+        payload: dict[str, Any] = token_backend.decode(token, verify=True)  # type: ignore[arg-type]
+    except TokenBackendError as exc:
+        raise TokenError(str(exc)) from exc
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != CheckedRefreshToken.token_type:
+        raise TokenError("Token has wrong type")
+    return payload
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
@@ -278,3 +335,146 @@ def wallet_link(*, user: User, message: str, signature: str) -> User:
     user.wallet_address = address
     logger.info("User %s linked wallet %s", user.pk, address)
     return user
+
+
+# Email verification, email change, account deletion, wallet unlink
+
+_EMAIL_LINK_NAMESPACE = "accounts.email-link"
+
+
+def _invalid_email_token() -> ApplicationError:
+    return ApplicationError(
+        "The link is invalid or has expired; ask for a new one.",
+        code="invalid_email_token",
+        status_code=400,
+    )
+
+
+def _email_link_send(*, user: User, to: str, subject: str, intro: str) -> None:
+    """Mail a signed link for `to`; it is valid while the account's email is what it is now."""
+    token = signing.dumps({"u": user.pk, "to": to, "was": user.email}, salt=_EMAIL_LINK_NAMESPACE)
+    link = f"{settings.FRONTEND_URL}/verify-email?token={token}"
+    send_mail(
+        subject=subject,
+        message=f"{intro}\n{link}\nIf you did not ask for this, ignore this mail.",
+        from_email=None,
+        recipient_list=[to],
+    )
+
+
+def email_verification_send(*, user: User) -> None:
+    if user.email_verified:
+        raise Conflict("Your email address is already verified.", code="email_already_verified")
+    _email_link_send(
+        user=user,
+        to=user.email,
+        subject="Confirm your TrackPacks email address",
+        intro="Follow this link to confirm your email address:",
+    )
+
+
+def email_verify(*, token: str) -> User:
+    """Confirm the address a link was mailed to: the account's own (verification) or the new
+    one of an email change, which then becomes the login email. A link stops working once the
+    account's email changes; following a verification link twice changes nothing."""
+    try:
+        claim = signing.loads(
+            token, salt=_EMAIL_LINK_NAMESPACE, max_age=settings.EMAIL_VERIFICATION_TIMEOUT_SECONDS
+        )
+    except signing.BadSignature as exc:  # SignatureExpired included
+        raise _invalid_email_token() from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().filter(pk=claim["u"], is_active=True).first()
+            if user is None or user.email != claim["was"]:
+                raise _invalid_email_token()
+            if claim["to"] != user.email:
+                if user.pending_email != claim["to"]:
+                    raise _invalid_email_token()  # a later change request replaced this one
+                user.email, user.pending_email = claim["to"], ""
+                user.email_verified_at = None
+            user.email_verified_at = user.email_verified_at or timezone.now()
+            user.save(update_fields=["email", "pending_email", "email_verified_at"])
+    except IntegrityError as exc:
+        raise Conflict("An account with this email already exists.", code="email_taken") from exc
+    return user
+
+
+def _check_password(user: User, password: str) -> None:
+    if not user.check_password(password):
+        raise ValidationError({"password": ["The current password is not correct."]})
+
+
+def email_change_request(*, user: User, new_email: str, password: str) -> User:
+    """Mail a confirmation link to the new address; the login email changes only when it is
+    followed (email_verify), so a typo never locks anyone out."""
+    _check_password(user, password)
+    new = normalize_email(new_email)
+    if new == user.email:
+        raise ValidationError({"new_email": ["This is already your email address."]})
+    if User.objects.filter(email=new).exists():
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    user.pending_email = new
+    user.save(update_fields=["pending_email"])
+    _email_link_send(
+        user=user,
+        to=new,
+        subject="Confirm your new TrackPacks email address",
+        intro="Follow this link to make this your TrackPacks login email:",
+    )
+    return user
+
+
+def user_delete(*, user: User, password: str) -> None:
+    """Anonymise the account and log it out everywhere. Orders, packs and chain records stay
+    (without personal data) for the books; custodial tokens stay in the custodial wallet.
+    Refused while an order or a withdrawal is still in flight."""
+    from payments.models import Order, OrderStatus
+    from trackpacks.models import Withdrawal, WithdrawalStatus
+
+    _check_password(user, password)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        in_flight = (
+            Order.objects.filter(
+                user=locked, status__in=[OrderStatus.PENDING, OrderStatus.PAID]
+            ).exists()
+            or Withdrawal.objects.filter(user=locked, status=WithdrawalStatus.PENDING).exists()
+        )
+        if in_flight:
+            raise Conflict(
+                "Cancel or finish your pending orders and withdrawals first.",
+                code="account_busy",
+            )
+        locked.email = f"deleted-{locked.pk}@deleted.invalid"
+        locked.display_name = locked.pending_email = ""
+        locked.wallet_address = None
+        locked.email_verified_at = None
+        locked.is_active = False
+        locked.deleted_at = timezone.now()
+        locked.set_unusable_password()
+        locked.save()
+        WalletNonce.objects.filter(user=locked).delete()
+        user_revoke_refresh_tokens(user=locked)
+    logger.info("User %s deleted their account", user.pk)
+
+
+def wallet_unlink(*, user: User) -> User:
+    """Forget the linked wallet (its tokens stay its own on chain). Refused while a withdrawal
+    to it is on its way; unlinking an unlinked account changes nothing."""
+    from trackpacks.models import Withdrawal, WithdrawalStatus
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if (
+            locked.wallet_address
+            and Withdrawal.objects.filter(
+                user=locked, status=WithdrawalStatus.PENDING, to_address=locked.wallet_address
+            ).exists()
+        ):
+            raise Conflict(
+                "A withdrawal to this wallet is still on its way.", code="withdrawal_pending"
+            )
+        locked.wallet_address = None
+        locked.save(update_fields=["wallet_address"])
+    return locked

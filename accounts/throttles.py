@@ -49,3 +49,10 @@ class WalletNonceThrottle(UserRateThrottle):
     """Each nonce is a stored row: cap how fast one account can mint them."""
 
     scope = "wallet_nonce"
+
+
+class EmailLinkThrottle(UserRateThrottle):
+    """Each request mails someone: a handful per hour is all a person needs."""
+
+    scope = "email_link"
+    rate = "5/hour"

@@ -29,7 +29,7 @@ JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", DEV_JWT_SIGNING_KEY if DEBUG else "
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5173")
-CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Idempotent-Replayed", "WWW-Authenticate"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -291,8 +291,24 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "payments.models.OrderStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "payments.models.OrderStatus",
+        "CustodyEnum": "trackpacks.models.Custody",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The client contract (core/schema.py); the committed copy is docs/openapi.yaml.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.postprocess",
+    ],
+    "SERVERS": [
+        {
+            "url": env_str("API_PUBLIC_URL", "http://127.0.0.1:8000"),
+            "description": "This deployment (`make run` locally).",
+        }
+    ],
+    "LICENSE": {"name": "Proprietary: the TrackPacks label, for its clients only"},
+    "CONTACT": {"name": "TrackPacks API team"},
 }
 
 # Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>` (or a staff login).
@@ -515,6 +531,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+
+# --- Client contract (docs/CLIENTS.md): what GET /api/v1/config/ tells clients, token refresh
+# between tabs, email verification.
+CHAIN_EXPLORER_URL = env_str(
+    "CHAIN_EXPLORER_URL", "https://amoy.polygonscan.com" if CHAIN_ID == 80002 else ""
+)
+# A just-rotated refresh token returns the same new pair for this long (two tabs refreshing).
+JWT_REFRESH_GRACE_SECONDS = env_int("JWT_REFRESH_GRACE_SECONDS", 30)
+EMAIL_VERIFICATION_TIMEOUT_SECONDS = env_int("EMAIL_VERIFICATION_TIMEOUT_SECONDS", 3 * 24 * 3600)
+# Card orders need a verified email (the receipt and any dispute go there).
+CARD_ORDERS_REQUIRE_VERIFIED_EMAIL = env_bool("CARD_ORDERS_REQUIRE_VERIFIED_EMAIL", default=True)
 
 if not DEBUG:
     refuse_unsafe_production(globals())

@@ -1,13 +1,15 @@
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.errors import api_fallback
 from core.metrics import metrics_view
-from core.views import HealthView, OfflineRedocView
+from core.views import ConfigView, HealthView, OfflineRedocView
 from trackpacks.api.views import metadata_view
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health/", HealthView.as_view(), name="health"),
+    path("config/", ConfigView.as_view(), name="config"),
     path("auth/", include("accounts.urls")),
     path("", include("trackpacks.urls")),
     path("", include("payments.urls")),
@@ -22,6 +24,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
+    # Last: JSON for every other path under /api/ (404, or 308 to the slashed path).
+    re_path(r"^api(?:/.*)?$", api_fallback, name="api-fallback"),
 ]
 
 handler404 = "core.errors.json_404"

@@ -25,6 +25,7 @@ from core.errors import ApplicationError
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"  # on an answer replayed from an earlier request
 _KEY_FORMAT = re.compile(r"^[\x21-\x7e]{8,255}$")
 
 
@@ -48,7 +49,11 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
             "This Idempotency-Key was already used with a different request.",
             code="idempotency_key_reused",
         )
-    return Response(stored.response_body, status=stored.response_status)
+    return Response(
+        stored.response_body,
+        status=stored.response_status,
+        headers={REPLAYED_HEADER: "true"},
+    )
 
 
 def run_idempotently(

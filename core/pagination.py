@@ -45,3 +45,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
         return parameters
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """`next`/`previous` are always present, null at either end: clients can rely on them."""
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "example": 123},
+                "next": {**link, "example": "http://127.0.0.1:8000/api/v1/packs/?page=3"},
+                "previous": {**link, "example": "http://127.0.0.1:8000/api/v1/packs/?page=1"},
+                "results": schema,
+            },
+        }

@@ -7,6 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_config import client_config
+from core.errors import DEFAULT_RETRY_AFTER_SECONDS
 from core.health import health_report
 
 
@@ -29,6 +31,7 @@ class HealthView(APIView):
         return Response(
             {"status": "ok" if healthy else "degraded", "checks": checks},
             status=200 if healthy else 503,
+            headers=None if healthy else {"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)},
         )
 
 
@@ -48,3 +51,36 @@ class OfflineRedocView(SpectacularRedocView):
         response: Response = super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]
         response["Content-Security-Policy"] = self.content_security_policy
         return response
+
+
+class ConfigLimitsSerializer(serializers.Serializer[Any]):
+    order_max_quantity = serializers.IntegerField()
+    order_reservation_minutes = serializers.IntegerField()
+    page_size_max = serializers.IntegerField()
+    idempotency_key_ttl_hours = serializers.IntegerField()
+    refresh_grace_seconds = serializers.IntegerField()
+    card_orders_require_verified_email = serializers.BooleanField()
+
+
+class ConfigSerializer(serializers.Serializer[Any]):
+    stripe_publishable_key = serializers.CharField(help_text="For Stripe.js / the mobile SDKs.")
+    chain_id = serializers.IntegerField(help_text="EIP-155 chain id wallets must be on.")
+    contract_address = serializers.CharField(
+        allow_null=True, help_text="The TrackPacks contract; null until it is deployed."
+    )
+    explorer_url = serializers.CharField(
+        allow_null=True,
+        help_text="Block explorer base URL (`{explorer_url}/tx/{hash}`); null locally.",
+    )
+    limits = ConfigLimitsSerializer()
+
+
+class ConfigView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="config_retrieve", tags=["config"], responses={200: ConfigSerializer}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(ConfigSerializer(client_config()).data)

@@ -82,6 +82,9 @@ def main() -> None:
         resources.Store.dump_to_disk = lambda self: None
     from localstripe.server import start  # after _patch
 
+    from tools.localstripe_ext import install  # customer ephemeral keys (PaymentSheet)
+
+    install()
     start()
 
 

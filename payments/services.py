@@ -122,6 +122,17 @@ def order_create(*, user: User, batch_id: int, quantity: int, method: str) -> Or
             code="invalid_quantity",
         )
     batch = _orderable_batch(batch_id=batch_id)
+    if (
+        method == PaymentMethod.CARD
+        and settings.CARD_ORDERS_REQUIRE_VERIFIED_EMAIL
+        and not user.email_verified
+    ):
+        # The receipt and any dispute go to this address: it must reach the buyer.
+        raise ApplicationError(
+            "Confirm your email address before paying by card (POST /auth/email/verify/resend/).",
+            code="email_not_verified",
+            status_code=403,
+        )
     user = User.objects.select_for_update().get(pk=user.pk)
     _check_user_limits(user=user, batch_id=batch.pk, quantity=quantity)
     payer = ""

@@ -135,3 +135,42 @@ def webhook_event_construct(*, payload: bytes, signature: str | None) -> dict[st
     if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
         raise InvalidWebhook("The body is not a Stripe event.")
     return data
+
+
+# Customers (saved cards) and the mobile PaymentSheet's customer ephemeral key.
+
+
+def customer_create(*, user_id: int, email: str) -> str:
+    try:
+        customer = stripe_client().v1.customers.create(
+            params={"email": email, "metadata": {"user_id": str(user_id)}},
+            options={"idempotency_key": f"user:{user_id}:customer"},
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Stripe refused to create a customer for user %s: %s", user_id, exc)
+        raise PaymentProviderUnavailable() from exc
+    return str(customer.id)
+
+
+def payment_intent_attach_customer(*, payment_intent_id: str, customer_id: str) -> None:
+    """PaymentSheet shows a customer's saved cards only for an intent that names them."""
+    try:
+        stripe_client().v1.payment_intents.update(
+            payment_intent_id, params={"customer": customer_id}
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Could not attach %s to %s: %s", customer_id, payment_intent_id, exc)
+        raise PaymentProviderUnavailable() from exc
+
+
+def ephemeral_key_create(*, customer_id: str) -> str:
+    """A short-lived key that lets the mobile SDK act for this one customer (its secret)."""
+    try:
+        key = stripe_client().v1.ephemeral_keys.create(
+            params={"customer": customer_id},
+            options={"stripe_version": stripe.api_version},
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Could not create an ephemeral key for %s: %s", customer_id, exc)
+        raise PaymentProviderUnavailable() from exc
+    return str(key.secret)

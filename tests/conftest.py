@@ -3,13 +3,14 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import user_tokens
 from tests.openapi import validate_response
 
-pytest_plugins = ["tests.chain_fixtures"]
+pytest_plugins = ["tests.chain_fixtures", "tests.payments.stripe_fixtures"]
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -67,7 +68,9 @@ def api() -> SchemaCheckedClient:
 
 @pytest.fixture
 def user(db: None) -> User:
-    return User.objects.create_user("fan@example.com", PASSWORD, display_name="Fan")
+    return User.objects.create_user(
+        "fan@example.com", PASSWORD, display_name="Fan", email_verified_at=timezone.now()
+    )
 
 
 @pytest.fixture
@@ -79,3 +82,13 @@ def tokens(user: User) -> dict[str, str]:
 def auth_api(api: SchemaCheckedClient, tokens: dict[str, str]) -> SchemaCheckedClient:
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     return api
+
+
+def verify_email_from_outbox(api: Any, email: str) -> Any:
+    """Follow the newest verification link mailed to `email`, as the fan's browser would."""
+    from django.core import mail
+
+    sent = [m for m in mail.outbox if email in m.to and "verify-email?token=" in m.body]
+    assert sent, f"no verification mail to {email}"
+    token = sent[-1].body.split("verify-email?token=")[1].split()[0]
+    return api.post("/api/v1/auth/email/verify/", {"token": token})

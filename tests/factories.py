@@ -3,6 +3,8 @@
 from itertools import count
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.models import User
 from payments.models import Order, OrderStatus
 from trackpacks.models import (
@@ -23,6 +25,7 @@ RARITIES = [Rarity.COMMON, Rarity.RARE, Rarity.EPIC, Rarity.LEGENDARY]
 
 def make_user(**fields: Any) -> User:
     email = fields.pop("email", f"user{next(_emails)}@example.com")
+    fields.setdefault("email_verified_at", timezone.now())
     return User.objects.create_user(email, "correct-horse-battery-staple", **fields)
 
 

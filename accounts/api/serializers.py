@@ -19,12 +19,20 @@ class UserSerializer(serializers.ModelSerializer[User]):
         allow_null=True,
         help_text="The wallet the platform holds card-bought packs and songs in.",
     )
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="Card orders need a verified email address."
+    )
+    pending_email = serializers.CharField(
+        read_only=True, help_text="A requested new email address, until its link is followed."
+    )
 
     class Meta:
         model = User
         fields = [
             "id",
             "email",
+            "email_verified",
+            "pending_email",
             "display_name",
             "date_joined",
             "wallet_address",
@@ -36,7 +44,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 class RegisterInputSerializer(serializers.Serializer[Any]):
     email = StrictEmailField(max_length=254)
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
-    display_name = StrictCharField(max_length=80, required=False, default="", allow_blank=True)
+    display_name = StrictCharField(max_length=80, required=False, allow_blank=True)
 
 
 class TokenPairSerializer(serializers.Serializer[Any]):
@@ -113,3 +121,16 @@ class WalletLinkInputSerializer(serializers.Serializer[Any]):
     signature = StrictCharField(
         max_length=200, help_text="The EIP-191 personal_sign signature, 0x-prefixed hex."
     )
+
+
+class EmailVerifyInputSerializer(serializers.Serializer[Any]):
+    token = StrictCharField(max_length=1024, help_text="The `token` of the mailed link.")
+
+
+class EmailChangeInputSerializer(serializers.Serializer[Any]):
+    new_email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordConfirmInputSerializer(serializers.Serializer[Any]):
+    password = StrictCharField(max_length=128, trim_whitespace=False)

@@ -12,6 +12,7 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.models import User, normalize_email
 from accounts.throttles import (
+    EmailLinkThrottle,
     LoginEmailThrottle,
     LoginIPThrottle,
     PasswordResetEmailThrottle,
@@ -20,7 +21,6 @@ from accounts.throttles import (
     WalletNonceThrottle,
 )
 from core.auth import request_user
-from core.authentication import CheckedTokenRefreshSerializer
 from core.errors import ApplicationError
 from core.schema import error_response
 
@@ -83,14 +83,11 @@ class RefreshView(PublicAPIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rotation = CheckedTokenRefreshSerializer(data=data.validated_data)
         try:
-            rotation.is_valid(raise_exception=True)
+            pair = services.token_refresh(refresh=data.validated_data["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        except User.DoesNotExist as exc:  # simplejwt looks the user up unguarded
-            raise InvalidToken("The token's account no longer exists.") from exc
-        return Response(s.TokenPairSerializer(rotation.validated_data).data)
+        return Response(s.TokenPairSerializer(pair).data)
 
 
 class LogoutView(APIView):
@@ -206,3 +203,72 @@ class PasswordResetConfirmView(PublicAPIView):
         data.is_valid(raise_exception=True)
         services.password_reset_confirm(**data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeDeleteView(APIView):
+    @extend_schema(
+        operation_id="auth_me_delete",
+        tags=["auth"],
+        request=s.PasswordConfirmInputSerializer,
+        responses={204: NO_CONTENT, 409: error_response(409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PasswordConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_delete(user=request_user(request), **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(PublicAPIView):
+    @extend_schema(
+        operation_id="auth_email_verify",
+        tags=["auth"],
+        request=s.EmailVerifyInputSerializer,
+        responses={200: s.UserSerializer, 409: error_response(409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.EmailVerifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_verify(token=data.validated_data["token"])
+        return Response(s.UserSerializer(user).data)
+
+
+class EmailVerifyResendView(APIView):
+    throttle_classes = [EmailLinkThrottle]
+
+    @extend_schema(
+        operation_id="auth_email_verify_resend",
+        tags=["auth"],
+        request=None,
+        responses={202: OpenApiResponse(description="A new link is on its way.")},
+    )
+    def post(self, request: Request) -> Response:
+        services.email_verification_send(user=request_user(request))
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeView(APIView):
+    throttle_classes = [EmailLinkThrottle]
+
+    @extend_schema(
+        operation_id="auth_email_change",
+        tags=["auth"],
+        request=s.EmailChangeInputSerializer,
+        responses={202: s.UserSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.EmailChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_change_request(user=request_user(request), **data.validated_data)
+        return Response(s.UserSerializer(user).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WalletUnlinkView(APIView):
+    @extend_schema(
+        operation_id="auth_wallet_unlink",
+        tags=["auth"],
+        request=None,
+        responses={200: s.UserSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        return Response(s.UserSerializer(services.wallet_unlink(user=request_user(request))).data)

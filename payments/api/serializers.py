@@ -4,12 +4,13 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializer_fields import StrictIntegerField, Uint256StringField
 from payments.models import Order, OrderEvent, OrderStatus, PaymentMethod
 
 
 class OrderCreateInputSerializer(serializers.Serializer[Any]):
-    batch = serializers.IntegerField(min_value=1, max_value=2**62)
-    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+    batch = StrictIntegerField(min_value=1, max_value=2**62)
+    quantity = StrictIntegerField(min_value=1, max_value=settings.ORDER_MAX_QUANTITY)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
 
 
@@ -27,8 +28,8 @@ class CryptoPaymentSerializer(serializers.Serializer[Any]):
             "contract_address": serializers.CharField(),
             "function": serializers.CharField(),
             "data": serializers.CharField(help_text="ABI-encoded `buyPacks` call (0x hex)."),
-            "value_wei": serializers.CharField(
-                help_text="Exact value to send, integer wei as a string."
+            "value_wei": Uint256StringField(
+                help_text="Exact value to send, integer wei as a decimal string."
             ),
             "order_ref": serializers.CharField(),
         }
@@ -55,7 +56,7 @@ class StripeWebhookOutputSerializer(serializers.Serializer[Any]):
 
 
 class OrderSerializer(serializers.ModelSerializer[Order]):
-    amount_wei = serializers.CharField(help_text="Integer wei, as a decimal string.")
+    amount_wei = Uint256StringField(help_text="Integer wei, as a decimal string.")
     payment = serializers.SerializerMethodField(
         help_text="What the buyer must do to pay, while the order is pending."
     )
@@ -127,3 +128,17 @@ class OrderDetailSerializer(OrderSerializer):
     class Meta(OrderSerializer.Meta):
         fields = [*OrderSerializer.Meta.fields, "history"]
         read_only_fields = fields
+
+
+class PaymentSheetSerializer(serializers.Serializer[Any]):
+    """The values `PaymentSheet.Configuration` / `initPaymentSheet` take."""
+
+    customer = serializers.CharField(help_text="Your Stripe Customer id (`customerId`).")
+    ephemeral_key = serializers.CharField(
+        help_text="A short-lived key for that customer only (`customerEphemeralKeySecret`)."
+    )
+    payment_intent = serializers.CharField(
+        help_text="The PaymentIntent's client secret (`paymentIntentClientSecret`)."
+    )
+    payment_intent_id = serializers.CharField()
+    publishable_key = serializers.CharField()

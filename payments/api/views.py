@@ -1,5 +1,6 @@
 from typing import Any
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -9,6 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +21,8 @@ from core.idempotency import HEADER, run_idempotently
 from core.schema import ErrorSerializer, error_response
 from payments import selectors, services
 from payments.api import serializers as s
+from payments.customers import payment_sheet_for
+from payments.filters import OrderFilter
 from payments.models import Order
 from payments.stripe_client import webhook_event_construct
 from payments.throttles import OrderCreateThrottle
@@ -50,6 +54,9 @@ class OrderViewSet(
     viewsets.GenericViewSet,  # type: ignore[type-arg]
 ):
     serializer_class = s.OrderSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = OrderFilter
+    ordering_fields = ["created_at", "id"]
     queryset = Order.objects.none()  # typed path parameter in the schema; see get_queryset
     lookup_value_regex = "[0-9]+"
 
@@ -112,6 +119,17 @@ class OrderViewSet(
         if any, is cancelled at Stripe."""
         order = services.order_cancel(user=request_user(request), order_id=int(pk))
         return Response(s.OrderSerializer(order).data)
+
+    @extend_schema(
+        operation_id="orders_payment_sheet",
+        tags=["orders"],
+        request=None,
+        responses={200: s.PaymentSheetSerializer, 409: error_response(409)},
+    )
+    @action(detail=True, methods=["post"], url_path="payment-sheet")
+    def payment_sheet(self, request: Request, pk: str) -> Response:
+        sheet = payment_sheet_for(user=request_user(request), order_id=int(pk))
+        return Response(s.PaymentSheetSerializer(sheet).data)
 
     @extend_schema(
         operation_id="orders_crypto_tx",

@@ -193,7 +193,8 @@ def test_refresh_token_is_not_accepted_as_access(api: Any, tokens: dict[str, str
 # Refresh and logout
 
 
-def test_refresh_rotates_and_refuses_reuse(api: Any, tokens: dict[str, str]) -> None:
+def test_refresh_rotates_and_refuses_reuse(api: Any, tokens: dict[str, str], settings: Any) -> None:
+    settings.JWT_REFRESH_GRACE_SECONDS = 0  # the grace window: tests/accounts/test_refresh_grace.py
     first = api.post(REFRESH, {"refresh": tokens["refresh"]})
     assert first.status_code == 200
     rotated = first.json()

@@ -81,7 +81,7 @@ def test_schema_has_bearer_auth_and_error_responses(api: Any) -> None:
     assert {"401", "403", "429"} <= set(me["responses"])
     assert me["security"] == [{"jwtAuth": []}]
     login = schema["paths"]["/api/v1/auth/login/"]["post"]
-    assert login["security"] == [{}]
+    assert login["security"] == []  # public: explicitly no credentials
     assert "401" not in schema["paths"]["/api/v1/health/"]["get"]["responses"]
 
 

@@ -16,7 +16,7 @@ from chain.fulfiller import local_chain_process_once
 from chain.models import ChainTransaction
 from core.localprocs import ANVIL_MNEMONIC
 from tests.chain_fixtures import anvil_settle
-from tests.conftest import PASSWORD, SchemaCheckedClient
+from tests.conftest import PASSWORD, SchemaCheckedClient, verify_email_from_outbox
 from trackpacks.models import Batch, ChainStatus, Rarity
 from trackpacks.services import PoolItem, batch_create, song_create
 
@@ -68,6 +68,7 @@ class Fan:
 def register_and_link(api: SchemaCheckedClient, *, email: str, wallet: LocalAccount) -> Fan:
     response = api.post("/api/v1/auth/register/", {"email": email, "password": PASSWORD})
     assert response.status_code == 201, response.content
+    assert verify_email_from_outbox(api, email).status_code == 200  # card orders need it
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
     nonce = api.post("/api/v1/auth/wallet/nonce/", {"address": wallet.address})
     assert nonce.status_code == 201, nonce.content

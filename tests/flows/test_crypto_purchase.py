@@ -74,11 +74,11 @@ def test_buy_open_and_collect(fan: Fan, catalog: Batch) -> None:
     assert len(pack["songs"]) == 5
     assert contract.functions.balanceOf(fan.wallet.address, PACK_ID_OFFSET + catalog.pk).call() == 1
 
-    collection = fan.api.get("/api/v1/collection/").json()
+    collection = fan.api.get("/api/v1/collection/").json()["results"]
     assert sum(item["balance"] for item in collection) == 5
     for item in collection:
         assert item["custody"] == "self"
-        on_chain = contract.functions.balanceOf(fan.wallet.address, item["token_id"]).call()
+        on_chain = contract.functions.balanceOf(fan.wallet.address, int(item["token_id"])).call()
         assert item["balance"] == on_chain
 
 
@@ -243,7 +243,7 @@ def test_a_reorg_that_drops_an_opening_puts_the_pack_back(fan: Fan, catalog: Bat
     after = fan.api.get(f"/api/v1/packs/{pack['id']}/").json()
     assert (after["status"], after["songs"]) == ("unopened", [])
     assert contract.functions.balanceOf(fan.wallet.address, catalog.pack_token_id).call() == 1
-    assert fan.api.get("/api/v1/collection/").json() == []
+    assert fan.api.get("/api/v1/collection/").json()["results"] == []
 
 
 def fan_chain_url() -> str:

@@ -59,10 +59,12 @@ def test_open_custodial_pack_then_withdraw_a_song(fan: Fan, catalog: Batch) -> N
     assert opened["status"] == "opened"
     assert len(opened["songs"]) == 5
 
-    collection = fan.api.get("/api/v1/collection/").json()
+    collection = fan.api.get("/api/v1/collection/").json()["results"]
     assert {item["custody"] for item in collection} == {"custodial"}
     for item in collection:
-        assert item["balance"] == contract.functions.balanceOf(custodial, item["token_id"]).call()
+        assert (
+            item["balance"] == contract.functions.balanceOf(custodial, int(item["token_id"])).call()
+        )
 
     token_id = collection[0]["token_id"]
     held = collection[0]["balance"]
@@ -75,11 +77,11 @@ def test_open_custodial_pack_then_withdraw_a_song(fan: Fan, catalog: Batch) -> N
     run_background()
     tracked = fan.api.get(f"/api/v1/collection/withdrawals/{withdrawal['id']}/").json()
     assert tracked["status"] == "completed"
-    assert contract.functions.balanceOf(fan.wallet.address, token_id).call() == 1
-    assert contract.functions.balanceOf(custodial, token_id).call() == held - 1
+    assert contract.functions.balanceOf(fan.wallet.address, int(token_id)).call() == 1
+    assert contract.functions.balanceOf(custodial, int(token_id)).call() == held - 1
     after = {
         (i["token_id"], i["custody"]): i["balance"]
-        for i in fan.api.get("/api/v1/collection/").json()
+        for i in fan.api.get("/api/v1/collection/").json()["results"]
     }
     assert after[(token_id, "self")] == 1
     assert after.get((token_id, "custodial"), 0) == held - 1
@@ -88,7 +90,7 @@ def test_open_custodial_pack_then_withdraw_a_song(fan: Fan, catalog: Batch) -> N
 def test_withdrawing_more_than_held_is_refused(fan: Fan, catalog: Batch) -> None:
     [pack] = give_custodial_packs(fan, catalog, 1)
     open_custodial(fan, pack)
-    item = fan.api.get("/api/v1/collection/").json()[0]
+    item = fan.api.get("/api/v1/collection/").json()["results"][0]
     response = fan.api.post(
         "/api/v1/collection/withdraw/",
         {"token_id": item["token_id"], "amount": item["balance"] + 1},
@@ -103,7 +105,7 @@ def test_withdrawing_more_than_held_is_refused(fan: Fan, catalog: Batch) -> None
 def test_withdrawals_are_scoped_to_their_owner(fan: Fan, catalog: Batch) -> None:
     [pack] = give_custodial_packs(fan, catalog, 1)
     open_custodial(fan, pack)
-    item = fan.api.get("/api/v1/collection/").json()[0]
+    item = fan.api.get("/api/v1/collection/").json()["results"][0]
     withdrawal = fan.api.post(
         "/api/v1/collection/withdraw/", {"token_id": item["token_id"], "amount": 1}
     ).json()
@@ -115,13 +117,13 @@ def test_withdrawals_are_scoped_to_their_owner(fan: Fan, catalog: Batch) -> None
     stranger.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
     assert stranger.get(f"/api/v1/collection/withdrawals/{withdrawal['id']}/").status_code == 404
     assert stranger.get("/api/v1/collection/withdrawals/").json()["count"] == 0
-    assert stranger.get("/api/v1/collection/").json() == []
+    assert stranger.get("/api/v1/collection/").json()["results"] == []
 
 
 def test_a_pending_withdrawal_holds_its_amount(fan: Fan, catalog: Batch) -> None:
     [pack] = give_custodial_packs(fan, catalog, 1)
     open_custodial(fan, pack)
-    item = fan.api.get("/api/v1/collection/").json()[0]
+    item = fan.api.get("/api/v1/collection/").json()["results"][0]
     first = fan.api.post(
         "/api/v1/collection/withdraw/", {"token_id": item["token_id"], "amount": item["balance"]}
     )
@@ -140,7 +142,7 @@ def test_concurrent_withdrawals_never_exceed_the_balance(fan: Fan, catalog: Batc
     packs = give_custodial_packs(fan, catalog, 2)
     for pack in packs:
         open_custodial(fan, pack)
-    items = fan.api.get("/api/v1/collection/").json()
+    items = fan.api.get("/api/v1/collection/").json()["results"]
     item = max(items, key=lambda i: i["balance"])
     token = fan.api._credentials["HTTP_AUTHORIZATION"]  # type: ignore[attr-defined]
     statuses: list[int] = []

@@ -64,14 +64,14 @@ def test_proof_endpoint_recomputes_the_draw(fan: Fan, catalog: Batch, api: Any) 
     word = int(body["random_word"])
     # The pool as the contract holds it, and the contract's own draw for that word.
     ids, weights = trackpacks_contract().functions.batchPool(catalog.pk).call()
-    assert [p["token_id"] for p in body["pool"]] == list(ids)
+    assert [p["token_id"] for p in body["pool"]] == [str(i) for i in ids]  # uint256: strings
     assert [p["weight"] for p in body["pool"]] == list(weights)
     assert body["total_weight"] == sum(weights)
     on_chain = trackpacks_contract().functions.drawSongs(catalog.pk, word).call()
-    assert body["recomputed"] == list(on_chain)
+    assert body["recomputed"] == [str(i) for i in on_chain]
     opened = ChainEvent.objects.get(event_name="PackOpened")
     assert body["fulfilled_tx_hash"] == opened.tx_hash
-    assert body["request_id"] == opened.args["requestId"]
+    assert body["request_id"] == str(opened.args["requestId"])
     requested = ChainEvent.objects.get(event_name="PackOpenRequested")
     assert body["requested_tx_hash"] == requested.tx_hash
     # The pool comes from the indexed BatchCreated event, not from editable rows.

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.flows.conftest import Fan, catalog, fan, run_background  # noqa: F401  (fixtures, shared with flows)
 from tests.flows.test_custody import give_custodial_packs, open_custodial
+from tests.payments.stripe_fixtures import localstripe, stripe_local  # noqa: F401  (card orders)
 from trackpacks.models import Batch
 
 SCHEMA_PATH = "/api/schema/?format=json"
@@ -38,7 +39,7 @@ def _long_lived_access(owner: Fan) -> str:
 
 
 @pytest.fixture
-def world(fan: Fan, catalog: Batch) -> World:  # noqa: F811  (the flows fixtures)
+def world(fan: Fan, catalog: Batch, stripe_local: str) -> World:  # noqa: F811  (shared fixtures)
     opened, unopened = give_custodial_packs(fan, catalog, 2)
     revealed = open_custodial(fan, opened)["songs"]
     withdrawal = fan.api.post(

@@ -58,10 +58,10 @@ def test_another_users_objects_are_404_and_nothing_changes(world: World, intrude
 
     for path in ["/api/v1/orders/", "/api/v1/packs/", "/api/v1/collection/withdrawals/"]:
         assert api.get(path).json()["count"] == 0, path
-    assert api.get("/api/v1/collection/").json() == []
+    assert api.get("/api/v1/collection/").json()["results"] == []
 
     # The fan's songs are not the intruder's to withdraw, whatever token id they name.
-    song = world.fan.api.get("/api/v1/collection/").json()[0]
+    song = world.fan.api.get("/api/v1/collection/").json()["results"][0]
     refused = api.post("/api/v1/collection/withdraw/", {"token_id": song["token_id"], "amount": 1})
     assert refused.status_code == 422
 
@@ -75,7 +75,7 @@ def test_the_owner_still_sees_them(world: World) -> None:
     assert api.get(f"/api/v1/orders/{ids['orders']}/").status_code == 200
     assert api.get(f"/api/v1/packs/{ids['packs']}/").status_code == 200
     assert api.get(f"/api/v1/collection/withdrawals/{ids['withdrawals']}/").status_code == 200
-    assert api.get("/api/v1/collection/").json() != []
+    assert api.get("/api/v1/collection/").json()["results"] != []
     assert api.post(f"/api/v1/packs/{ids['packs']}/open/").status_code == 202
 
 

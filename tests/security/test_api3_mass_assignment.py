@@ -104,7 +104,7 @@ def test_order_create_ignores_price_status_owner_and_custody(world: World) -> No
 @pytest.mark.chain
 def test_withdraw_goes_to_the_linked_wallet_whatever_the_body_says(world: World) -> None:
     fan = world.fan
-    collection = fan.api.get("/api/v1/collection/").json()
+    collection = fan.api.get("/api/v1/collection/").json()["results"]
     item = next(i for i in collection if i["custody"] == "custodial")
     victim = User.objects.create_user("victim@example.com", PASSWORD)
     body = {

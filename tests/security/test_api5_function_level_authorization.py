@@ -99,6 +99,7 @@ def test_the_api_has_no_admin_functions() -> None:
         "auth",
         "batches",
         "collection",
+        "config",
         "health",
         "openings",  # public, read-only proofs of openings (GET only)
         "orders",

@@ -48,6 +48,6 @@ def test_register_with_a_numeric_display_name_creates_nothing(api: Any) -> None:
 
 @pytest.mark.parametrize("amount", ["1", 1.5, True])
 def test_withdraw_refuses_an_amount_that_is_not_an_integer(auth_api: Any, amount: Any) -> None:
-    response = auth_api.post("/api/v1/collection/withdraw/", {"token_id": 1, "amount": amount})
+    response = auth_api.post("/api/v1/collection/withdraw/", {"token_id": "1", "amount": amount})
     assert response.status_code == 400, response.content
     assert "amount" in response.json()["error"]["details"]["fields"]

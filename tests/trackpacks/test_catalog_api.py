@@ -19,7 +19,7 @@ def test_songs_are_public_and_paginated(api: Any) -> None:
     assert len(body["results"]) == 2
     assert body["next"]
     song = body["results"][0]
-    assert song["metadata_url"] == f"/metadata/{song['token_id']:064x}.json"
+    assert song["metadata_url"] == f"/metadata/{int(song['token_id']):064x}.json"
 
 
 def test_page_size_is_capped(api: Any) -> None:

@@ -34,7 +34,9 @@ _TOKEN_ID = selectors.SONG_ROW_FIELDS.index("token_id")
 
 def _nested_song(values: selectors.SongColumns) -> dict[str, Any]:
     """SongSerializer's output for a song's columns (runs 160 times for 20 batches)."""
-    return dict(zip(_SONG_KEYS, (*values, f"/metadata/{values[_TOKEN_ID]:064x}.json"), strict=True))
+    song = dict(zip(_SONG_KEYS, (*values, f"/metadata/{values[_TOKEN_ID]:064x}.json"), strict=True))
+    song["token_id"] = str(song["token_id"])  # a uint256: a decimal string in JSON
+    return song
 
 
 def songs_data(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
@@ -42,6 +44,7 @@ def songs_data(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     last: add it in place instead of copying 50 dicts."""
     for row in rows:
         row["metadata_url"] = f"/metadata/{row['token_id']:064x}.json"
+        row["token_id"] = str(row["token_id"])
     return rows
 
 

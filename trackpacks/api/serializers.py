@@ -3,13 +3,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializer_fields import StrictIntegerField
+from core.serializer_fields import StrictIntegerField, Uint256StringField
 from trackpacks import draw
 from trackpacks.api import pack_state
-from trackpacks.models import Batch, Pack, PoolEntry, Song, Withdrawal
+from trackpacks.models import PACK_ID_OFFSET, Batch, Custody, Pack, PoolEntry, Song, Withdrawal
 
 
 class SongSerializer(serializers.ModelSerializer[Song]):
+    token_id = Uint256StringField(read_only=True, help_text="The song's ERC-1155 token id.")
     metadata_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -34,7 +35,7 @@ class SongSerializer(serializers.ModelSerializer[Song]):
 class PriceSerializer(serializers.Serializer[Any]):
     amount_cents = serializers.IntegerField()
     currency = serializers.CharField()
-    amount_wei = serializers.CharField(help_text="Integer wei, as a decimal string.")
+    amount_wei = Uint256StringField(help_text="Integer wei, as a decimal string.")
 
 
 class PoolEntrySerializer(serializers.Serializer[Any]):
@@ -60,7 +61,9 @@ def pool_probabilities(weights: list[int]) -> list[str | None]:
 class BatchSerializer(serializers.ModelSerializer[Batch]):
     price = serializers.SerializerMethodField()
     remaining = serializers.IntegerField(source="available")
-    pack_token_id = serializers.SerializerMethodField()
+    pack_token_id = Uint256StringField(
+        read_only=True, help_text="The batch's ERC-1155 pack token id."
+    )
     on_chain = serializers.SerializerMethodField()
     pool = serializers.SerializerMethodField()
 
@@ -88,9 +91,6 @@ class BatchSerializer(serializers.ModelSerializer[Batch]):
             "currency": batch.currency,
             "amount_wei": str(batch.price_wei),
         }
-
-    def get_pack_token_id(self, batch: Batch) -> str:
-        return str(batch.pack_token_id)
 
     def get_on_chain(self, batch: Batch) -> bool:
         return batch.chain_status == "registered"
@@ -124,7 +124,7 @@ class WalletCallSerializer(serializers.Serializer[Any]):
         return {
             "to": serializers.CharField(help_text="Contract address."),
             "data": serializers.CharField(help_text="ABI-encoded call data (0x hex)."),
-            "value_wei": serializers.CharField(),
+            "value_wei": Uint256StringField(help_text="Value to send, integer wei."),
             "function": serializers.CharField(),
         }
 
@@ -221,19 +221,19 @@ class PackOpenSerializer(serializers.Serializer[Any]):
 
 class CollectionItemSerializer(serializers.Serializer[Any]):
     song = SongSerializer()
-    token_id = serializers.IntegerField()
-    balance = serializers.IntegerField()
-    custody = serializers.ChoiceField(choices=["custodial", "self"])
+    token_id = Uint256StringField()
+    balance = serializers.IntegerField(help_text="How many of this token the address holds.")
+    custody = serializers.ChoiceField(choices=Custody.choices)
     address = serializers.CharField()
 
 
 class WithdrawInputSerializer(serializers.Serializer[Any]):
-    token_id = StrictIntegerField(min_value=1, max_value=2**63 - 1)
+    token_id = Uint256StringField(min_value=1, max_value=PACK_ID_OFFSET - 1)
     amount = StrictIntegerField(min_value=1, max_value=1_000_000)
 
 
 class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
-    token_id = serializers.IntegerField(source="song.token_id")
+    token_id = Uint256StringField(source="song.token_id", read_only=True)
 
     class Meta:
         model = Withdrawal
@@ -252,13 +252,13 @@ class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
 
 
 class PoolWeightSerializer(serializers.Serializer[Any]):
-    token_id = serializers.IntegerField()
+    token_id = Uint256StringField()
     weight = serializers.IntegerField()
 
 
 class OpenRetrySerializer(serializers.Serializer[Any]):
-    old_request_id = serializers.CharField()
-    new_request_id = serializers.CharField()
+    old_request_id = Uint256StringField()
+    new_request_id = Uint256StringField()
     tx_hash = serializers.CharField()
 
 
@@ -271,16 +271,18 @@ class OpeningProofSerializer(serializers.Serializer[Any]):
     batch_id = serializers.IntegerField()
     chain_id = serializers.IntegerField()
     contract_address = serializers.CharField(allow_null=True)
-    request_id = serializers.CharField(help_text="VRF request id (uint256, decimal string).")
-    random_word = serializers.CharField(help_text="The VRF word (uint256, decimal string).")
+    request_id = Uint256StringField(help_text="VRF request id.")
+    random_word = Uint256StringField(help_text="The VRF word.")
     pool = PoolWeightSerializer(many=True, help_text="In on-chain pool order (the draw's order).")
     total_weight = serializers.IntegerField()
     requested_tx_hash = serializers.CharField()
     fulfilled_tx_hash = serializers.CharField()
     retries = OpenRetrySerializer(many=True)
-    revealed = serializers.ListField(child=serializers.IntegerField(), help_text="Songs shown.")
+    revealed = serializers.ListField(
+        child=Uint256StringField(), help_text="Token ids of the songs shown."
+    )
     recomputed = serializers.ListField(
-        child=serializers.IntegerField(), help_text="The draw recomputed from word and pool."
+        child=Uint256StringField(), help_text="The draw recomputed from word and pool."
     )
     matches = serializers.BooleanField()
     method = serializers.CharField()

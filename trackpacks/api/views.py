@@ -4,9 +4,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -18,6 +21,7 @@ from trackpacks import selectors, services
 from trackpacks.api import representations
 from trackpacks.api import serializers as s
 from trackpacks.api.pagination import LookaheadCountPagination
+from trackpacks.filters import BatchFilter, PackFilter, SongFilter
 from trackpacks.metadata import token_metadata
 from trackpacks.models import Pack, Withdrawal
 from trackpacks.verification import opening_proof
@@ -38,7 +42,7 @@ def _paginated_rows(
     ListModelMixin, without model instances or a serializer per row (the schema still comes
     from `serializer_class`; representations.py mirrors it). The views that use it
     paginate with LookaheadCountPagination: no COUNT query on a last page."""
-    page = view.paginate_queryset(rows)
+    page = view.paginate_queryset(view.filter_queryset(rows))
     assert page is not None  # noqa: S101  (pagination is always on: DEFAULT_PAGINATION_CLASS)
     return view.get_paginated_response(represent(page))
 
@@ -50,6 +54,9 @@ def _paginated_rows(
 class SongViewSet(PublicReadViewSet):
     serializer_class = s.SongSerializer
     pagination_class = LookaheadCountPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = SongFilter
+    ordering_fields = ["token_id", "title", "artist", "rarity"]
 
     def get_queryset(self) -> Any:
         return selectors.song_list()
@@ -65,6 +72,9 @@ class SongViewSet(PublicReadViewSet):
 class BatchViewSet(PublicReadViewSet):
     serializer_class = s.BatchSerializer
     pagination_class = LookaheadCountPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = BatchFilter
+    ordering_fields = ["created_at", "price_cents", "available"]
 
     def get_queryset(self) -> Any:
         return selectors.batch_list()
@@ -80,6 +90,9 @@ class BatchViewSet(PublicReadViewSet):
 class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     serializer_class = s.PackSerializer
     pagination_class = LookaheadCountPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = PackFilter
+    ordering_fields = ["created_at", "id"]
     queryset = Pack.objects.none()  # typed path parameter in the schema; see get_queryset
     lookup_value_regex = "[0-9]+"
 
@@ -113,7 +126,11 @@ class PackOpenThrottle(UserRateThrottle):
     scope = "pack_open"
 
 
-class CollectionView(APIView):
+class CollectionView(GenericAPIView):  # type: ignore[type-arg]
+    """Paginated like every other list (`{count, next, previous, results}`)."""
+
+    serializer_class = s.CollectionItemSerializer
+
     @extend_schema(
         operation_id="collection_list",
         tags=["collection"],
@@ -121,7 +138,9 @@ class CollectionView(APIView):
     )
     def get(self, request: Request) -> Response:
         items = selectors.collection_for(user=request_user(request))
-        return Response(s.CollectionItemSerializer(items, many=True).data)
+        page = self.paginate_queryset(items)  # type: ignore[arg-type]
+        assert page is not None  # noqa: S101  (pagination is always on: DEFAULT_PAGINATION_CLASS)
+        return self.get_paginated_response(s.CollectionItemSerializer(page, many=True).data)
 
 
 _TOKEN_ID_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
