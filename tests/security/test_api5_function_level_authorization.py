@@ -85,6 +85,8 @@ def test_staff_get_no_wider_view_through_the_api(auth_api: Any, staff: User, vic
     assert set(me) == {
         "id",
         "email",
+        "email_verified",
+        "pending_email",
         "display_name",
         "date_joined",
         "wallet_address",
