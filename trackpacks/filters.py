@@ -8,6 +8,9 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
 
 from trackpacks.models import Batch, ChainStatus, Custody, Pack, PackStatus, Rarity, Song
 
@@ -79,3 +82,30 @@ class PackFilter(StrictFilterSet):
     class Meta:
         model = Pack
         fields = ["status", "custody", "batch"]
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=field` or `?ordering=-field`, one of the view's `ordering_fields`; anything
+    else is a 400 (DRF would silently ignore it), and the schema lists the choices."""
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> Any:
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return self.get_default_ordering(view)
+        if raw not in _ordering_choices(view):
+            raise ValidationError(
+                {self.ordering_param: [f"Order by one of: {', '.join(_ordering_choices(view))}."]}
+            )
+        return [raw]
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["enum"] = _ordering_choices(view)
+            parameter["description"] = "A field to sort by; `-field` sorts descending."
+        return parameters
+
+
+def _ordering_choices(view: Any) -> list[str]:
+    fields = list(getattr(view, "ordering_fields", None) or [])
+    return [*fields, *(f"-{field}" for field in fields)]

@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from payments.filters import OrderFilter
 from payments.models import Order
 from payments.stripe_client import webhook_event_construct
 from payments.throttles import OrderCreateThrottle
+from trackpacks.filters import StrictOrderingFilter
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -54,7 +54,7 @@ class OrderViewSet(
     viewsets.GenericViewSet,  # type: ignore[type-arg]
 ):
     serializer_class = s.OrderSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "id"]
     queryset = Order.objects.none()  # typed path parameter in the schema; see get_queryset

@@ -68,3 +68,10 @@ def test_packs_filter_by_status_custody_and_batch(auth_api: Any, user: User) -> 
     assert count(f"batch={first.pk}") == 2
     assert count(f"batch={first.pk}&status=opened") == 1
     assert auth_api.get("/api/v1/packs/?custody=nobody").status_code == 400
+
+
+@pytest.mark.parametrize("ordering", ["nonsense", "-", "title,artist", "password", ""])
+def test_an_ordering_outside_the_schema_is_a_400(api: Any, ordering: str) -> None:
+    response = api.get(f"/api/v1/songs/?ordering={ordering}")
+    assert response.status_code == 400, response.content
+    assert "ordering" in response.json()["error"]["details"]["fields"]

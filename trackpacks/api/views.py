@@ -8,7 +8,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +20,7 @@ from trackpacks import selectors, services
 from trackpacks.api import representations
 from trackpacks.api import serializers as s
 from trackpacks.api.pagination import LookaheadCountPagination
-from trackpacks.filters import BatchFilter, PackFilter, SongFilter
+from trackpacks.filters import BatchFilter, PackFilter, SongFilter, StrictOrderingFilter
 from trackpacks.metadata import token_metadata
 from trackpacks.models import Pack, Withdrawal
 from trackpacks.verification import opening_proof
@@ -54,7 +53,7 @@ def _paginated_rows(
 class SongViewSet(PublicReadViewSet):
     serializer_class = s.SongSerializer
     pagination_class = LookaheadCountPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = SongFilter
     ordering_fields = ["token_id", "title", "artist", "rarity"]
 
@@ -72,7 +71,7 @@ class SongViewSet(PublicReadViewSet):
 class BatchViewSet(PublicReadViewSet):
     serializer_class = s.BatchSerializer
     pagination_class = LookaheadCountPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = BatchFilter
     ordering_fields = ["created_at", "price_cents", "available"]
 
@@ -90,7 +89,7 @@ class BatchViewSet(PublicReadViewSet):
 class PackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     serializer_class = s.PackSerializer
     pagination_class = LookaheadCountPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = PackFilter
     ordering_fields = ["created_at", "id"]
     queryset = Pack.objects.none()  # typed path parameter in the schema; see get_queryset
