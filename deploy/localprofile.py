@@ -156,7 +156,16 @@ def main() -> int:
             with (logs / "localstripe.log").open("ab") as stripe_log:
                 helpers.append(
                     subprocess.Popen(  # noqa: S603
-                        [str(Path(python_bin) / "localstripe"), "--port", str(stripe_port)],
+                        [
+                            sys.executable,
+                            "-m",
+                            "payments.localstripe_server",
+                            "--port",
+                            str(stripe_port),
+                            "--from-scratch",
+                            "--no-disk",
+                        ],
+                        cwd=ROOT,
                         stdout=stripe_log,
                         stderr=subprocess.STDOUT,
                     )

@@ -131,8 +131,12 @@ def _query(profile: dict[str, Any], sql: str, *params: Any) -> list[tuple[Any, .
 
 
 def _batch(fan: ProfileFan) -> dict[str, Any]:
-    batches = [b for b in fan.get("/api/v1/batches/")["results"] if b["on_chain"]]
-    assert batches, "the demo catalog is not on chain"
+    """The demo batch with the most packs left, once the worker has registered it on chain."""
+
+    def on_chain() -> list[dict[str, Any]]:
+        return [b for b in fan.get("/api/v1/batches/")["results"] if b["on_chain"]]
+
+    batches: list[dict[str, Any]] = wait_until(on_chain, timeout=120, what="the catalog on chain")
     return max(batches, key=lambda b: b["remaining"])
 
 
