@@ -199,6 +199,8 @@ PUBLIC_CACHE_URL_NAMES = [
 PUBLIC_CACHE_MAX_AGE_SECONDS = env_int("PUBLIC_CACHE_MAX_AGE_SECONDS", 0)
 GZIP_URL_NAMES = [*PUBLIC_CACHE_URL_NAMES, "schema"]
 GZIP_MIN_BYTES = 1024
+# The reference fan app (web/), built by `make web` and served at /app/.
+WEB_DIST_DIR = Path(env_str("WEB_DIST_DIR", str(BASE_DIR / "web" / "dist")))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TrackPacks <no-reply@trackpacks.local>")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core.errors import api_fallback
 from core.metrics import metrics_view
 from core.views import ConfigView, HealthView, OfflineRedocView
+from core.webapp import web_app
 from trackpacks.api.views import metadata_view
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
+    re_path(r"^app/(?P<path>.*)$", web_app, name="web-app"),
     # Last: JSON for every other path under /api/ (404, or 308 to the slashed path).
     re_path(r"^api(?:/.*)?$", api_fallback, name="api-fallback"),
 ]
