@@ -41,7 +41,7 @@ export function CatalogPage({ loggedIn }: { loggedIn: boolean }) {
                   <td>{entry.song.title}</td>
                   <td>{entry.song.artist}</td>
                   <td>{entry.song.rarity}</td>
-                  <td>{percent(entry.probability)}</td>
+                  <td>{entry.probability === null ? "—" : percent(entry.probability)}</td>
                 </tr>
               ))}
             </tbody>

@@ -45,18 +45,11 @@ function PackCard({ initial }: { initial: Pack }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
 
-  async function open() {
+  async function follow(task: () => Promise<void>) {
     setBusy(true);
     setError("");
     try {
-      const result = await unwrap(
-        authed(() => api.POST("/api/v1/packs/{id}/open/", { params: { path: { id: pack.id } } })),
-      );
-      setPack(result.pack);
-      if (result.wallet_call) {
-        const wallet = await connectWallet();
-        await sendCall(wallet, result.wallet_call);
-      }
+      await task();
       await pollUntil(() => loadPack(pack.id), (p) => p.status === "opened" || p.status === "void", {
         onValue: setPack,
       });
@@ -67,6 +60,22 @@ function PackCard({ initial }: { initial: Pack }) {
     }
   }
 
+  /** Custodial packs open on the server; a self-custody pack opens from the fan's wallet. */
+  const open = () =>
+    follow(async () => {
+      const result = await unwrap(
+        authed(() => api.POST("/api/v1/packs/{id}/open/", { params: { path: { id: pack.id } } })),
+      );
+      setPack(result.pack);
+      if (result.wallet_call) await sendCall(await connectWallet(), result.wallet_call);
+    });
+
+  /** Re-sends the wallet call the pack still waits for (an open, or a retry of a stuck one). */
+  const sendIntent = () =>
+    follow(async () => {
+      if (pack.open_intent) await sendCall(await connectWallet(), pack.open_intent.wallet_call);
+    });
+
   return (
     <article className="card pack" aria-labelledby={`pack-${pack.id}`}>
       <h2 id={`pack-${pack.id}`}>{pack.batch.name} <small>#{pack.id}</small></h2>
@@ -74,10 +83,23 @@ function PackCard({ initial }: { initial: Pack }) {
         Status: <strong data-testid="pack-status">{pack.status}</strong> · held{" "}
         {pack.custody === "custodial" ? "for you (custodial)" : "in your wallet"}
       </p>
-      {pack.status === "unopened" && (
+      {pack.status === "unopened" && !pack.open_intent && (
         <button type="button" onClick={() => void open()} disabled={busy}>Open pack</button>
       )}
+      {pack.open_intent && !busy && (
+        <p>
+          {pack.open_intent.action === "retry"
+            ? "The randomness request timed out: ask for it again from your wallet."
+            : "Waiting for your wallet to send the opening."}{" "}
+          <button type="button" onClick={() => void sendIntent()}>
+            {pack.open_intent.action === "retry" ? "Retry from wallet" : "Send from wallet"}
+          </button>
+        </p>
+      )}
       {pack.status === "opening" && <p aria-live="polite">Waiting for randomness from Chainlink VRF…</p>}
+      {pack.status === "stuck" && !pack.open_intent && (
+        <p aria-live="polite">The randomness request timed out; we are asking again.</p>
+      )}
       {pack.songs.length > 0 && <Reveal songs={pack.songs} />}
       {pack.opening_id !== null && pack.status === "opened" && (
         <p><a href={`#/proof/${pack.opening_id}`}>Verify this opening</a></p>
