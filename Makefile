@@ -10,6 +10,7 @@ MANAGE := $(PY) manage.py
 export DEBUG ?= true
 
 -include contracts.mk
+-include web.mk
 
 .PHONY: install run prod test test-app lint typecheck schema openapi client-checks migrate superuser clean browser-deps screenshots
 
@@ -24,7 +25,7 @@ install: $(VENV)/.installed
 migrate: install
 	$(MANAGE) migrate --noinput
 
-run: install node-deps
+run: install node-deps web
 	$(MANAGE) devstack
 
 # The production profile on this machine (DEBUG off, gunicorn, 2 Celery workers, one beat)
@@ -33,7 +34,7 @@ run: install node-deps
 prod: install node-deps
 	DEBUG=false $(PY) deploy/localprofile.py
 
-test-app: install node-deps
+test-app: install node-deps web chromium
 	$(VENV)/bin/pytest
 
 # Debian's chromium for the browser tests (driven by pip playwright; no browser download).
