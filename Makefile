@@ -34,7 +34,7 @@ run: install node-deps web
 prod: install node-deps
 	DEBUG=false $(PY) deploy/localprofile.py
 
-test-app: install node-deps web chromium
+test-app: install node-deps web
 	$(VENV)/bin/pytest
 
 # Debian's chromium for the browser tests (driven by pip playwright; no browser download).
@@ -46,9 +46,9 @@ browser-deps:
 	  { $$APT install -y -q chromium || { $$APT update -q && $$APT install -y -q chromium; }; } \
 	  >/dev/null 2>&1 || echo "chromium not installed: browser tests will be skipped"; }
 
-# The admin dashboard's screenshot in docs/, taken by the browser test.
-screenshots: install browser-deps
-	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/admin/test_dashboard_browser.py
+# The screenshots in docs/ (admin dashboard, the fan app's journey), taken by the browser tests.
+screenshots: install node-deps web browser-deps
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q -p no:randomly tests/admin/test_dashboard_browser.py tests/web
 
 test: install browser-deps
 	$(MAKE) --no-print-directory client-checks

@@ -35,7 +35,7 @@ pytestmark = [
     pytest.mark.chain,
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"),
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (`make browser-deps`)"),
     pytest.mark.skipif(not DIST.exists(), reason="the fan app is not built: run `make web`"),
 ]
 
@@ -100,8 +100,8 @@ def page(live_server: Any, stripe_delivers_to: str, monkeypatch: pytest.MonkeyPa
 
 @pytest.fixture
 def shots(tmp_path: Path) -> Callable[[Any, str], None]:
-    """Screenshots of each step; `make screenshots` keeps them in docs/web/."""
-    folder = Path(os.environ.get("WEB_SCREENSHOTS", tmp_path))
+    """Screenshots of each step; `make screenshots` (UPDATE_SCREENSHOTS=1) keeps them in docs/web/."""
+    folder = ROOT / "docs" / "web" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
 
     def take(page: Any, name: str) -> None:
