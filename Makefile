@@ -96,7 +96,7 @@ clean:
 # (BENCH_DATABASE_URL or DATABASE_URL names the server; skipped without one). Gas is re-measured by `make gas` (printed; docs/GAS.md is
 # left as committed); BENCH_GAS=table prints the committed table instead.
 .PHONY: bench
-bench: install node-deps
+bench: install node-deps web
 	$(PY) -m benchmarks.api_throughput
 	$(PY) -m benchmarks.query_counts
 	@if [ "$(BENCH_GAS)" = table ]; then $(PY) -m benchmarks.gas_table; \
@@ -104,3 +104,4 @@ bench: install node-deps
 	$(PY) -m benchmarks.open_latency --samples 20
 	$(PY) -m benchmarks.card_fulfilment --orders 200
 	$(PY) -m benchmarks.production_profile
+	$(PY) -m benchmarks.web_bundle

@@ -134,7 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
-FRONTEND_URL = env_str("FRONTEND_URL", "http://localhost:5173")
+# The fan app: links mailed to fans (email verification, password reset) point into it.
+FRONTEND_URL = env_str("FRONTEND_URL", "http://127.0.0.1:8000/app")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 # Applied Stripe event ids are kept this long (never less than Stripe's 3-day retry window).
 STRIPE_EVENT_RETENTION_DAYS = env_int("STRIPE_EVENT_RETENTION_DAYS", 7)

@@ -8,11 +8,20 @@ from chain.client import TRACKPACKS, read_deployment
 from core.pagination import PageNumberPagination
 
 
+def _stripe_js_url() -> str:
+    """Stripe.js from Stripe; locally, localstripe's copy that confirms with its own servers
+    (see payments/localstripe_server.py)."""
+    if settings.STRIPE_LOCAL:
+        return f"{settings.STRIPE_API_BASE}/js.stripe.com/v3/trackpacks.js"
+    return "https://js.stripe.com/v3/"
+
+
 def client_config() -> dict[str, Any]:
     deployment = read_deployment()
     contract = deployment.contracts.get(TRACKPACKS) if deployment else None
     return {
         "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripe_js_url": _stripe_js_url(),
         "chain_id": settings.CHAIN_ID,
         "contract_address": contract.address if contract else None,
         "explorer_url": settings.CHAIN_EXPLORER_URL or None,

@@ -64,6 +64,9 @@ class ConfigLimitsSerializer(serializers.Serializer[Any]):
 
 class ConfigSerializer(serializers.Serializer[Any]):
     stripe_publishable_key = serializers.CharField(help_text="For Stripe.js / the mobile SDKs.")
+    stripe_js_url = serializers.CharField(
+        help_text="Where a web client loads Stripe.js (js.stripe.com; localstripe's locally)."
+    )
     chain_id = serializers.IntegerField(help_text="EIP-155 chain id wallets must be on.")
     contract_address = serializers.CharField(
         allow_null=True, help_text="The TrackPacks contract; null until it is deployed."

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
@@ -18,7 +19,7 @@ def _dist() -> Path:
 
 
 @require_GET
-def web_app(request: HttpRequest, path: str = "") -> HttpResponse:
+def web_app(request: HttpRequest, path: str = "") -> HttpResponseBase:
     dist = _dist()
     index = dist / "index.html"
     if not index.is_file():
@@ -29,7 +30,7 @@ def web_app(request: HttpRequest, path: str = "") -> HttpResponse:
             headers={"Retry-After": "30"},
         )
     if path.startswith("assets/"):
-        response = serve(request, path, document_root=str(dist))
+        response: HttpResponseBase = serve(request, path, document_root=str(dist))
         response["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
         return response
     response = FileResponse(index.open("rb"), content_type="text/html; charset=utf-8")

@@ -13,8 +13,9 @@ localstripe's own Stripe.js only fakes 3-D Secure: it cannot confirm a PaymentIn
 card typed into a Card Element, which real Stripe.js does with the publishable key and the
 intent's client secret. That call is added too (checked the same way), with a Stripe.js at
 `/js.stripe.com/v3/trackpacks.js` whose `confirmCardPayment(clientSecret, {payment_method:
-{card}})` uses it, so the fan app runs the same code against Stripe and here. Imports no Django: `python -m payments.localstripe_server
---port N [--from-scratch] [--no-disk]`."""
+{card}})` uses it, so the fan app runs the same code against Stripe and here.
+
+Imports no Django: `python -m payments.localstripe_server --port N [--from-scratch] [--no-disk]`."""
 
 import sys
 from pathlib import Path
@@ -140,9 +141,7 @@ async def confirm_in_browser(request: web.Request) -> web.Response:
         raise
     resources.PaymentIntent._api_update(intent.id, payment_method=method.id)
     confirmed = resources.PaymentIntent._api_confirm(intent.id)
-    from localstripe.server import json_response
-
-    return json_response(confirmed._export())
+    return web.json_response(confirmed._export())
 
 
 async def stripe_js(request: web.Request) -> web.Response:

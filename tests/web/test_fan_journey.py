@@ -7,6 +7,7 @@ The live server answers the browser; the outbox, indexer and VRF fulfiller passe
 test's own thread while it waits, as Celery beat would run them."""
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -15,14 +16,15 @@ from typing import Any
 
 import pytest
 import requests
+from django.core import mail
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 
 from accounts.models import User
 from chain.client import trackpacks_contract
 from core.localprocs import ROOT
-from tests.flows.conftest import anvil_account, catalog, run_background, send_from  # noqa: F401
-from tests.payments.stripe_fixtures import WEBHOOK_SECRET, WEBHOOK_URL, localstripe, stripe_local  # noqa: F401
+from tests.flows.conftest import anvil_account, run_background, send_from
+from tests.payments.stripe_fixtures import WEBHOOK_SECRET, WEBHOOK_URL
 from trackpacks.models import Batch
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -35,7 +37,9 @@ pytestmark = [
     pytest.mark.chain,
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (`make browser-deps`)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (`make browser-deps`)"
+    ),
     pytest.mark.skipif(not DIST.exists(), reason="the fan app is not built: run `make web`"),
 ]
 
@@ -62,14 +66,15 @@ def wallet_handler(account: LocalAccount) -> Callable[..., Any]:
             return "0x" + bytes(signature).hex().removeprefix("0x")
         if method == "eth_sendTransaction":
             call = params[0]
-            return send_from(account, to=call["to"], data=call["data"], value=int(call["value"], 16))
+            value = int(call["value"], 16)
+            return send_from(account, to=call["to"], data=call["data"], value=value)
         raise ValueError(f"unsupported wallet method {method}")
 
     return handle
 
 
 @pytest.fixture
-def stripe_delivers_to(stripe_local: str, live_server: Any) -> Iterator[str]:  # noqa: F811
+def stripe_delivers_to(stripe_local: str, live_server: Any) -> Iterator[str]:
     def register(url: str) -> None:
         requests.post(
             f"{stripe_local}/_config/webhooks/trackpacks",
@@ -83,13 +88,18 @@ def stripe_delivers_to(stripe_local: str, live_server: Any) -> Iterator[str]:  #
 
 
 @pytest.fixture
-def page(live_server: Any, stripe_delivers_to: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def page(
+    live_server: Any, stripe_delivers_to: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     # Playwright's sync API keeps an event loop in this thread; the ORM calls made here while
     # it waits are ordinary blocking calls, not coroutines (Django's documented escape hatch).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        # Reduced motion: axe must not judge contrast halfway through the reveal's fade-in.
+        context = browser.new_context(
+            viewport={"width": 1100, "height": 900}, reduced_motion="reduce"
+        )
         context.expose_binding("__testWallet", wallet_handler(anvil_account(5)))
         context.add_init_script(PROVIDER)
         page = context.new_page()
@@ -100,7 +110,7 @@ def page(live_server: Any, stripe_delivers_to: str, monkeypatch: pytest.MonkeyPa
 
 @pytest.fixture
 def shots(tmp_path: Path) -> Callable[[Any, str], None]:
-    """Screenshots of each step; `make screenshots` (UPDATE_SCREENSHOTS=1) keeps them in docs/web/."""
+    """Screenshots of each step; `make screenshots` (UPDATE_SCREENSHOTS=1) keeps docs/web/'s."""
     folder = ROOT / "docs" / "web" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -131,9 +141,15 @@ def assert_accessible(page: Any) -> None:
 
 
 def test_the_whole_fan_journey_in_a_browser(
-    page: Any, live_server: Any, catalog: Batch, shots: Callable[[Any, str], None], settings: Any  # noqa: F811
+    page: Any,
+    live_server: Any,
+    catalog: Batch,
+    shots: Callable[[Any, str], None],
+    settings: Any,
 ) -> None:
     app = f"{live_server.url}/app/"
+    settings.FRONTEND_URL = f"{live_server.url}/app"  # where mailed links point
+    settings.CARD_WITHDRAWAL_HOLD_HOURS = 0  # no card-fraud hold in this journey
     page.goto(f"{app}#/register")
     assert_accessible(page)
     page.fill("input[name=email]", "browser-fan@example.com")
@@ -142,6 +158,15 @@ def test_the_whole_fan_journey_in_a_browser(
     page.get_by_role("heading", name="Packs on sale").wait_for()
     shots(page, "01-catalog")
     assert_accessible(page)
+
+    # Card orders need a confirmed email: follow the mailed link, as the fan would.
+    (verification,) = [m for m in mail.outbox if "browser-fan@example.com" in m.to]
+    link = re.search(r"https?://\S+/verify-email\?token=\S+", verification.body)
+    assert link is not None, verification.body
+    page.goto(link.group(0))
+    page.get_by_role("heading", name="Email confirmed").wait_for()
+    page.goto(f"{app}#/catalog")
+    page.get_by_role("heading", name="Packs on sale").wait_for()
 
     page.get_by_role("button", name="Link wallet").click()
     page.get_by_text("Wallet 0x").wait_for()
@@ -187,9 +212,7 @@ def test_the_whole_fan_journey_in_a_browser(
     page.get_by_text("On its way to your wallet.").wait_for()
     contract = trackpacks_contract()
     wallet = anvil_account(5).address
-    wait_while_chain_works(
-        page, lambda: contract.functions.balanceOf(wallet, token_id).call() >= 1
-    )
+    wait_while_chain_works(page, lambda: contract.functions.balanceOf(wallet, token_id).call() >= 1)
     run_background(rounds=2)
     page.reload()
     page.get_by_role("heading", name="My collection").wait_for()

@@ -5,6 +5,7 @@ import { CatalogPage } from "./pages/Catalog";
 import { CollectionPage } from "./pages/Collection";
 import { PacksPage } from "./pages/Packs";
 import { ProofPage } from "./pages/Proof";
+import { VerifyEmailPage } from "./pages/VerifyEmail";
 import { WalletBadge } from "./pages/WalletBadge";
 
 function useHashRoute(): string[] {
@@ -24,8 +25,15 @@ function useLoggedIn(): boolean {
   return loggedIn;
 }
 
+/** Links mailed to fans are real paths (`/app/verify-email?token=…`), not hash routes. */
+function mailedToken(): string | null {
+  if (!window.location.pathname.endsWith("/verify-email")) return null;
+  return new URLSearchParams(window.location.search).get("token");
+}
+
 export function App() {
   const [page = "catalog", param] = useHashRoute();
+  const verifyToken = mailedToken();
   const loggedIn = useLoggedIn();
   const needsLogin = !loggedIn && ["packs", "collection"].includes(page);
 
@@ -48,7 +56,9 @@ export function App() {
         )}
       </header>
       <main>
-        {page === "login" || page === "register" || needsLogin ? (
+        {verifyToken ? (
+          <VerifyEmailPage token={verifyToken} />
+        ) : page === "login" || page === "register" || needsLogin ? (
           <AuthPage initialMode={page === "register" ? "register" : "login"} />
         ) : page === "packs" ? (
           <PacksPage />

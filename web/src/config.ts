@@ -2,7 +2,7 @@ import { api } from "./api/client";
 import { unwrap } from "./api/errors";
 import type { components } from "./api/schema";
 
-export type ClientConfig = components["schemas"]["ClientConfig"];
+export type ClientConfig = components["schemas"]["Config"];
 
 let cached: Promise<ClientConfig> | null = null;
 

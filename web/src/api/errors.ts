@@ -12,6 +12,10 @@ const BY_CODE: Record<string, string> = {
   chain_not_configured: "The blockchain service is unavailable right now. Try again shortly.",
   pack_not_unopened: "This pack is already opened or opening.",
   insufficient_balance: "You don't hold enough of this song in custody.",
+  email_not_verified: "Confirm your email address first: follow the link we mailed you.",
+  withdrawal_on_hold: "Songs paid by card can be withdrawn once the payment has cleared.",
+  too_many_pending_orders: "Finish or cancel your open orders before starting another.",
+  batch_limit_reached: "You already hold the most packs one fan may buy from this batch.",
 };
 
 export class UserFacingError extends Error {}

@@ -49,7 +49,7 @@ function WithdrawForm({ item, onDone }: { item: Item; onDone: () => void }) {
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const amount = String(new FormData(event.currentTarget).get("amount"));
+    const amount = Number(new FormData(event.currentTarget).get("amount"));
     setError("");
     try {
       await unwrap(
