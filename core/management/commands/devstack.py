@@ -175,6 +175,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "\nTrackPacks is running (Ctrl-C stops everything; data stays in DATA_DIR)\n"
+                f"  Fan app:      {base}/app/\n"
                 f"  API docs:     {base}/api/docs/\n"
                 f"  API:          {base}/api/v1/\n"
                 f"  Admin:        {base}/admin/  (create a login: make superuser)\n"
