@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_tokens
@@ -54,7 +55,7 @@ def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
 
 
 def buyer_client(index: int) -> SchemaCheckedClient:
-    user = User.objects.create(email=f"racer{index}@example.com")
+    user = User.objects.create(email=f"racer{index}@example.com", email_verified_at=timezone.now())
     client = SchemaCheckedClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {user_tokens(user=user)['access']}")
     return client

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import psycopg2
 import requests
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -57,8 +58,20 @@ class ProfileFan:
             timeout=30,
         )
         assert response.status_code == 201, response.text
+        self._confirm_email(email)
         self.http.headers["Authorization"] = f"Bearer {response.json()['access']}"
         self.me = self.get("/api/v1/auth/me/")
+
+    def _confirm_email(self, email: str) -> None:
+        """Stands in for following the mailed link (card orders need a verified email)."""
+        with (
+            psycopg2.connect(self.profile["database_url"]) as connection,
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "UPDATE accounts_user SET email_verified_at = now() WHERE email = %s", [email]
+            )
+        connection.close()
 
     def get(self, path: str) -> Any:
         response = self.http.get(f"{self.base}{path}", timeout=30)
