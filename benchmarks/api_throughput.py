@@ -13,7 +13,7 @@ import statistics
 import sys
 import urllib.request
 
-from benchmarks.harness import prepare, start_gunicorn
+from benchmarks.harness import prepare, start_gunicorn, throughput_cases
 from core.localprocs import stop
 
 TARGET_RATIO = 0.7
@@ -35,21 +35,7 @@ def main() -> int:
     seeded = seed()
     token = user_tokens(user=seeded.fan)["access"]
     auth = {"Authorization": f"Bearer {token}"}
-    cases = [
-        ("GET /api/v1/batches/", "/api/v1/batches/", "/bench/baseline/batches/", None),
-        (
-            "GET /api/v1/songs/?page_size=50",
-            "/api/v1/songs/?page_size=50",
-            "/bench/baseline/songs/?page_size=50",
-            None,
-        ),
-        (
-            "GET /api/v1/packs/?page_size=50 (JWT)",
-            "/api/v1/packs/?page_size=50",
-            "/bench/baseline/packs/?page_size=50",
-            auth,
-        ),
-    ]
+    cases = throughput_cases(auth)
     server, port = start_gunicorn(tmp)
     rows = []
     try:

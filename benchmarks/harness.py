@@ -83,3 +83,23 @@ def start_gunicorn(tmp: Path, *, workers: int = 2) -> tuple[subprocess.Popen[byt
     )
     wait_for_http(f"http://127.0.0.1:{port}/api/v1/health/", proc=proc)
     return proc, port
+
+
+# The list endpoints measured against bare Django (benchmarks/bench_urls.py serves the baselines):
+# (label, API path, baseline path, headers). `auth` carries the fan's bearer token.
+def throughput_cases(auth: dict[str, str]) -> list[tuple[str, str, str, dict[str, str] | None]]:
+    return [
+        ("GET /api/v1/batches/", "/api/v1/batches/", "/bench/baseline/batches/", None),
+        (
+            "GET /api/v1/songs/?page_size=50",
+            "/api/v1/songs/?page_size=50",
+            "/bench/baseline/songs/?page_size=50",
+            None,
+        ),
+        (
+            "GET /api/v1/packs/?page_size=50 (JWT)",
+            "/api/v1/packs/?page_size=50",
+            "/bench/baseline/packs/?page_size=50",
+            auth,
+        ),
+    ]

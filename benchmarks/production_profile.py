@@ -122,6 +122,7 @@ def main() -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     from accounts.services import user_tokens
+    from benchmarks.harness import throughput_cases
     from benchmarks.loadgen import run_load
     from benchmarks.seed import seed
 
@@ -150,21 +151,7 @@ def main() -> int:
     )
     procs.append(web)
     auth = {"Authorization": f"Bearer {token}"}
-    cases = [
-        ("GET /api/v1/batches/", "/api/v1/batches/", "/bench/baseline/batches/", None),
-        (
-            "GET /api/v1/songs/?page_size=50",
-            "/api/v1/songs/?page_size=50",
-            "/bench/baseline/songs/?page_size=50",
-            None,
-        ),
-        (
-            "GET /api/v1/packs/?page_size=50 (JWT)",
-            "/api/v1/packs/?page_size=50",
-            "/bench/baseline/packs/?page_size=50",
-            auth,
-        ),
-    ]
+    cases = throughput_cases(auth)
     rows = []
     bursts = []
     try:
